@@ -1,0 +1,32 @@
+"""The /api/v1/ routes of API.md. Each app owns its viewsets; this module only lists them."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from inspections.api import AssessmentView, OverrideView, SurveyView
+from notifications.api import MarkReadView, NotificationListView, UnreadCountView
+from subsidies.api import SubsidyViewSet
+from unions.api import FederationViewSet, UnionViewSet
+from workflows.api import CampaignViewSet, CaseViewSet
+
+router = DefaultRouter(trailing_slash=True)
+router.register("federations", FederationViewSet, basename="federation")
+router.register("unions", UnionViewSet, basename="union")
+router.register("campaigns", CampaignViewSet, basename="campaign")
+router.register("cases", CaseViewSet, basename="case")
+router.register("subsidies", SubsidyViewSet, basename="subsidy")
+
+urlpatterns = [
+    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("cases/<int:pk>/survey/", SurveyView.as_view(), name="case-survey"),
+    path("cases/<int:pk>/assessment/", AssessmentView.as_view(), name="case-assessment"),
+    path("cases/<int:pk>/assessment/overrides/", OverrideView.as_view(), name="case-overrides"),
+    path("notifications/", NotificationListView.as_view(), name="notification-list"),
+    path("notifications/read/", MarkReadView.as_view(), name="notification-read"),
+    path("notifications/unread/", UnreadCountView.as_view(), name="notification-unread"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,300 @@
+"""Surveys, assessments and overrides: the only place they change.
+
+The rules themselves are pure functions in ``inspections.rules``; this module feeds them the
+case's data, stores what they find, and audits every change like ``workflows.services``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lib.errors import InvalidInput, RoleForbidden
+from unions.models import Role, User
+from workflows.events import record_case_event
+from workflows.models import Case, GuidanceAction, Stage
+
+from . import rules
+from .guidance import suggested_step
+from .models import Assessment, Finding, MemberEvaluation, Survey
+from .survey import flatten, prefill_from, validate_survey
+
+EDITABLE_STAGES = (Stage.SURVEY,)
+
+
+def today() -> date:
+    return timezone.localdate()
+
+
+def union_facts(case: Case) -> dict[str, Any]:
+    union = case.union
+    return {
+        "union_type": union.union_type,
+        "ownership": union.ownership or None,
+        "park_level": union.park_level or None,
+        "founded_on": union.founded_on,
+    }
+
+
+def _save(obj: Any, actor: User | None, reason: str, **kwargs: Any) -> None:
+    obj._history_user = actor
+    obj._change_reason = reason
+    obj.save(**kwargs)
+
+
+# --- Survey -----------------------------------------------------------------------------------
+
+
+def survey_of(case: Case) -> Survey | None:
+    try:
+        return case.survey
+    except Survey.DoesNotExist:
+        return None
+
+
+def survey_problems(case: Case) -> list[str]:
+    """Labels of what keeps the survey from being submitted (empty when complete and valid)."""
+    survey = survey_of(case)
+    data = survey.data if survey else {}
+    _cleaned, errors = validate_survey(
+        data, today=today(), complete=True, union_type=case.union.union_type, track=case.track
+    )
+    return sorted(errors)
+
+
+def prefill_survey(case: Case, *, actor: User | None) -> Survey:
+    """Start the case's survey from the union's previous one, so only changes are typed."""
+    previous = (
+        Survey.objects.filter(case__union_id=case.union_id)
+        .exclude(case=case)
+        .order_by("-case__campaign__year")
+        .first()
+    )
+    data = prefill_from(previous.data) if previous else {}
+    survey = Survey(case=case, data=data, prefilled=sorted(flatten(data)) if data else [])
+    _save(survey, actor, _("Pre-filled from the previous campaign") if data else _("Survey opened"))
+    return survey
+
+
+def do_save_survey(case: Case, data: dict[str, Any], *, actor: User) -> Survey:
+    """Save the survey as a draft (PUT replaces it whole). Bad fields: 400, nothing saved."""
+    if actor.role not in (Role.UNION_REPORTER, Role.COUNTY_OFFICER):
+        raise RoleForbidden()
+    from workflows.services import get_case_for_user
+
+    with transaction.atomic():
+        case = get_case_for_user(actor, case.pk, lock=True)
+        if actor.role == Role.UNION_REPORTER and actor.union_id != case.union_id:
+            raise RoleForbidden()
+        if case.stage not in EDITABLE_STAGES:
+            from lib.errors import Conflict
+
+            raise Conflict(_("The survey can only be changed at the survey stage."))
+        cleaned, errors = validate_survey(
+            data, today=today(), union_type=case.union.union_type, track=case.track
+        )
+        if errors:
+            raise InvalidInput(errors)
+        survey = survey_of(case) or Survey(case=case)
+        old = flatten(survey.data)
+        new = flatten(cleaned)
+        changed = {path for path in set(old) | set(new) if old.get(path) != new.get(path)}
+        survey.data = cleaned
+        survey.prefilled = sorted(p for p in survey.prefilled if p in new and p not in changed)
+        survey.typed = sorted((set(survey.typed) | changed) & set(new))
+        _save(survey, actor, _("Survey saved"))
+    return survey
+
+
+def mark_survey_submitted(case: Case) -> None:
+    survey = survey_of(case)
+    if survey is None:
+        return
+    survey.submitted_at = timezone.now()
+    survey.save(update_fields=["submitted_at", "updated_at"])
+    _record_member_evaluation(case, survey.data)
+
+
+def _record_member_evaluation(case: Case, data: dict[str, Any]) -> None:
+    ballots = data.get("member_evaluation") or {}
+    if not ballots:
+        return
+    held_on = ballots.get("held_on")
+    year = date.fromisoformat(held_on).year if isinstance(held_on, str) else case.campaign.year
+    evaluation, _created = MemberEvaluation.objects.get_or_create(union_id=case.union_id, year=year)
+    evaluation.held_on = date.fromisoformat(held_on) if isinstance(held_on, str) else None
+    evaluation.written = bool(ballots.get("written"))
+    evaluation.satisfied = ballots.get("satisfied") or 0
+    evaluation.basically_satisfied = ballots.get("basically_satisfied") or 0
+    evaluation.unsatisfied = ballots.get("unsatisfied") or 0
+    evaluation.grade = (
+        rules.evaluation_grade(
+            evaluation.satisfied,
+            evaluation.basically_satisfied,
+            evaluation.unsatisfied,
+            case.campaign.evaluation_thresholds,
+        )
+        or ""
+    )
+    evaluation.save()
+
+
+# --- Assessment -------------------------------------------------------------------------------
+
+
+def current_assessment(case: Case) -> Assessment | None:
+    return case.assessments.order_by("-run").first()
+
+
+def run_assessment(case: Case, *, actor: User | None) -> Assessment:
+    """Run the rules of the case's track on its survey as of today and store the findings.
+
+    Called by the ``accept_survey`` and ``reassess`` transitions, inside their transaction.
+    """
+    survey = survey_of(case)
+    data = survey.data if survey else {}
+    assessed_on = today()
+    findings = rules.assess(case.track, union_facts(case), data, assessed_on)
+    summary = rules.summarize(case.track, {f.rule: f.outcome for f in findings})
+    previous = current_assessment(case)
+    assessment = Assessment(
+        case=case,
+        run=(previous.run + 1) if previous else 1,
+        track=case.track,
+        assessed_on=assessed_on,
+        survey_snapshot=data,
+        score=summary.score,
+        meets_standard=summary.meets_standard,
+        created_by=actor,
+    )
+    _save(assessment, actor, _("Rules run"))
+    Finding.objects.bulk_create(
+        [
+            Finding(
+                assessment=assessment,
+                rule=f.rule,
+                area=f.area,
+                auto_outcome=f.outcome,
+                outcome=f.outcome,
+                evidence=f.evidence,
+            )
+            for f in findings
+        ]
+    )
+    if previous is not None:
+        _close_met_guidance(case, summary, actor)
+    return assessment
+
+
+def assessment_summary(case: Case) -> rules.Summary | None:
+    assessment = current_assessment(case)
+    if assessment is None:
+        return None
+    outcomes = dict(assessment.findings.values_list("rule", "outcome"))
+    return rules.summarize(assessment.track, outcomes)
+
+
+def rules_needing_review(case: Case) -> list[str]:
+    assessment = current_assessment(case)
+    if assessment is None:
+        return []
+    return list(
+        assessment.findings.filter(outcome=rules.NEEDS_REVIEW)
+        .order_by("id")
+        .values_list("rule", flat=True)
+    )
+
+
+OVERRIDABLE = (rules.MET, rules.UNMET, rules.NOT_APPLICABLE, rules.NEEDS_REVIEW)
+
+
+def do_override_finding(case_id: int, rule: str, outcome: str, reason: str, *, actor: User) -> Finding:
+    """Confirm or override one finding of the current assessment, with a written reason."""
+    from workflows.services import get_case_for_user
+
+    if actor.role != Role.COUNTY_OFFICER:
+        raise RoleForbidden()
+    reason = (reason or "").strip()
+    errors: dict[str, list[str]] = {}
+    if outcome not in OVERRIDABLE:
+        errors["outcome"] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(OVERRIDABLE)}]
+    if not reason:
+        errors["reason"] = [_("A written reason is required.")]
+    if errors:
+        raise InvalidInput(errors)
+    with transaction.atomic():
+        case = get_case_for_user(actor, case_id, lock=True)
+        if actor.federation_id != case.union.federation_id:
+            raise RoleForbidden()
+        if case.stage not in (Stage.ASSESSMENT,):
+            from lib.errors import Conflict
+
+            raise Conflict(_("Findings can only be changed while the case is being assessed."))
+        assessment = current_assessment(case)
+        finding = assessment.findings.filter(rule=rule).first() if assessment else None
+        if finding is None:
+            raise InvalidInput({"rule": [_("No finding for rule %(rule)s.") % {"rule": rule}]})
+        old = finding.outcome
+        finding.outcome = outcome
+        finding.override_reason = reason
+        finding.overridden_by = actor
+        finding.overridden_at = timezone.now()
+        _save(finding, actor, reason)
+        summary = rules.summarize(
+            assessment.track, dict(assessment.findings.values_list("rule", "outcome"))
+        )
+        assessment.score = summary.score
+        assessment.meets_standard = summary.meets_standard
+        _save(assessment, actor, reason, update_fields=["score", "meets_standard"])
+        record_case_event(
+            case,
+            actor=actor,
+            action="override",
+            from_stage=case.stage,
+            to_stage=case.stage,
+            comment=reason,
+            data={"rule": rule, "outcome": [old, outcome]},
+        )
+    return finding
+
+
+# --- Guidance ---------------------------------------------------------------------------------
+
+
+def make_guidance_plan(case: Case, *, actor: User | None) -> list[GuidanceAction]:
+    """One action per unmet (or undecided) rule, with the clause and a suggested step."""
+    assessment = current_assessment(case)
+    if assessment is None:
+        return []
+    made = []
+    due = case.campaign.summary_deadline
+    for finding in assessment.findings.exclude(outcome__in=[rules.MET, rules.NOT_APPLICABLE, rules.ADVISORY]):
+        rule = rules.RULES.get(finding.rule)
+        action, created = GuidanceAction.objects.get_or_create(
+            case=case,
+            rule=finding.rule,
+            defaults={
+                "clause": rule.clause if rule else "",
+                "step": suggested_step(finding.rule),
+                "owner": case.union.contact_name,
+                "due_on": due,
+            },
+        )
+        if not created and action.done_at is not None:
+            action.done_at = None
+            action.closed_by_reassessment = False
+            _save(action, actor, _("Rule unmet again"))
+        made.append(action)
+    return made
+
+
+def _close_met_guidance(case: Case, summary: rules.Summary, actor: User | None) -> None:
+    still_open = set(summary.unmet) | set(summary.needs_review)
+    for action in GuidanceAction.objects.filter(case=case, done_at__isnull=True).exclude(rule__in=still_open):
+        action.done_at = timezone.now()
+        action.closed_by_reassessment = True
+        _save(action, actor, _("Rule met on reassessment"))

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Notification(models.Model):
+    """One message for one recipient. A row first, a push second (DESIGN.md invariant 4): a
+    client that missed pushes catches up from these rows with ``?after=ID``.
+
+    ``kind`` names the event (``submit_survey``, ``sign_off``, ``deadline_7d`` …); ``params`` holds
+    what the text needs, so the text is rendered in the reader's language when read. ``dedupe_key``
+    makes repeated reminders idempotent.
+    """
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("kind"), max_length=40)
+    params = models.JSONField(default=dict, blank=True)
+    link = models.CharField(_("link"), max_length=300, blank=True)
+    case = models.ForeignKey(
+        "workflows.Case", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    event = models.ForeignKey(
+        "workflows.Event", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    dedupe_key = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    read = models.BooleanField(_("read"), default=False)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["recipient", "id"]), models.Index(fields=["recipient", "read"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "dedupe_key"],
+                condition=~models.Q(dedupe_key=""),
+                name="notification_dedupe_per_recipient",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.recipient_id}"

@@ -1,0 +1,131 @@
+"""Changes to the registry: unions and officers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from lib.errors import InvalidInput, NotInScope, RoleForbidden
+
+from .models import Federation, Role, Union, User
+from .scope import federation_in_scope, visible_unions
+
+UNION_FIELDS = (
+    "name",
+    "federation",
+    "union_type",
+    "ownership",
+    "park_level",
+    "founded_on",
+    "credit_code",
+    "address",
+    "contact_name",
+    "contact_phone",
+)
+
+
+def _save(obj: Any, actor: User | None, reason: str, **kwargs: Any) -> None:
+    obj._history_user = actor
+    obj._change_reason = reason
+    obj.save(**kwargs)
+
+
+def _clean(union: Union) -> None:
+    try:
+        union.full_clean()
+    except ValidationError as exc:
+        raise InvalidInput({k: [str(m) for m in v] for k, v in exc.message_dict.items()}) from None
+
+
+def _check_federation(actor: User, federation: Federation | None) -> None:
+    if federation is None:
+        raise InvalidInput({"federation": [_("This field is required.")]})
+    if not federation_in_scope(actor, federation.pk):
+        raise InvalidInput({"federation": [_("You may only register unions of your own county.")]})
+
+
+def do_create_union(*, actor: User, data: dict[str, Any], reason: str = "") -> Union:
+    if actor.role not in (Role.COUNTY_OFFICER, Role.FEDERATION_OFFICER):
+        raise RoleForbidden()
+    _check_federation(actor, data.get("federation"))
+    union = Union(**{k: v for k, v in data.items() if k in UNION_FIELDS})
+    _clean(union)
+    with transaction.atomic():
+        _save(union, actor, reason or _("Union registered"), force_insert=True)
+    return union
+
+
+def do_update_union(union_id: int, *, actor: User, data: dict[str, Any], reason: str = "") -> Union:
+    """Change a union's record. A new founding date re-derives the track of its open cases,
+    audited in the same transaction (NORMS.md)."""
+    if actor.role not in (Role.COUNTY_OFFICER, Role.FEDERATION_OFFICER):
+        raise RoleForbidden()
+    with transaction.atomic():
+        union = visible_unions(actor).select_for_update().filter(pk=union_id).first()
+        if union is None:
+            raise NotInScope()
+        if "federation" in data:
+            _check_federation(actor, data["federation"])
+        old_founded = union.founded_on
+        changed = []
+        for field, value in data.items():
+            if field in UNION_FIELDS and getattr(union, field) != value:
+                setattr(union, field, value)
+                changed.append(field)
+        if not changed:
+            return union
+        _clean(union)
+        _save(union, actor, reason or _("Union record updated"))
+        if union.founded_on != old_founded:
+            from workflows.services import recompute_tracks
+
+            recompute_tracks(union, actor=actor, reason=reason or _("Founding date changed"))
+    return union
+
+
+def do_create_user(
+    *,
+    username: str,
+    role: str,
+    password: str,
+    federation_codes: list[str] | None = None,
+    union_id: int | None = None,
+    display_name: str = "",
+    actor: User | None = None,
+) -> User:
+    """Create an officer or reporter with the scope their role needs."""
+    errors: dict[str, list[str]] = {}
+    if role not in Role.values:
+        errors["role"] = [_("Unknown role %(role)s.") % {"role": role}]
+    federations = list(Federation.objects.filter(code__in=federation_codes or []))
+    missing = set(federation_codes or []) - {f.code for f in federations}
+    if missing:
+        errors["federation"] = [_("Unknown federation code %(code)s.") % {"code": ", ".join(sorted(missing))}]
+    union = Union.objects.filter(pk=union_id).first() if union_id else None
+    if union_id and union is None:
+        errors["union"] = [_("Unknown union %(id)s.") % {"id": union_id}]
+    if role == Role.COUNTY_OFFICER and len(federations) != 1:
+        errors.setdefault("federation", [_("A county officer needs exactly one --federation.")])
+    if role == Role.UNION_REPORTER and union is None:
+        errors.setdefault("union", [_("A union reporter needs --union.")])
+    if User.objects.filter(username=username).exists():
+        errors["username"] = [_("A user with that username already exists.")]
+    if errors:
+        raise InvalidInput(errors)
+    with transaction.atomic():
+        user = User(
+            username=username,
+            role=role,
+            display_name=display_name,
+            federation=federations[0] if role == Role.COUNTY_OFFICER else None,
+            union=union if role == Role.UNION_REPORTER else None,
+            is_staff=role in (Role.FEDERATION_OFFICER, Role.AUDITOR),
+        )
+        user.set_password(password)
+        _save(user, actor, _("User created"), force_insert=True)
+        if role == Role.LEADER and federations:
+            user.linked_federations.set(federations)
+    return user

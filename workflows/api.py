@@ -1,0 +1,188 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from lib.api import idempotent
+from unions.models import Union
+from unions.scope import visible_unions
+
+from .history import case_timeline
+from .models import Campaign, Case
+from .scope import visible_campaigns, visible_cases
+from .services import (
+    available_transitions,
+    do_create_campaign,
+    do_create_case,
+    do_transition,
+    do_update_campaign,
+    get_case_for_user,
+)
+
+
+class SubsidyAmountsField(serializers.Field):
+    """``{"six_haves": "5000.00", "six_norms": "8000.00"}``, as API.md writes it."""
+
+    def to_representation(self, campaign: Campaign) -> dict:
+        return {"six_haves": str(campaign.subsidy_six_haves), "six_norms": str(campaign.subsidy_six_norms)}
+
+    def to_internal_value(self, data) -> dict:
+        if not isinstance(data, dict):
+            raise serializers.ValidationError("Expected an object with six_haves and six_norms.")
+        field = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
+        out, errors = {}, {}
+        for key in ("six_haves", "six_norms"):
+            if key not in data:
+                errors[key] = ["This field is required."]
+                continue
+            try:
+                out[f"subsidy_{key}"] = field.run_validation(data[key])
+            except serializers.ValidationError as exc:
+                errors[key] = exc.detail
+        if errors:
+            raise serializers.ValidationError(errors)
+        return out
+
+
+class CampaignSerializer(serializers.ModelSerializer):
+    subsidy_amounts = SubsidyAmountsField(source="*")
+    subsidy_budget = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
+
+    class Meta:
+        model = Campaign
+        fields = [
+            "id",
+            "year",
+            "title",
+            "reference_date",
+            "survey_deadline",
+            "summary_deadline",
+            "subsidy_amounts",
+            "subsidy_budget",
+            "model_quota_per_county",
+            "evaluation_thresholds",
+        ]
+
+    def validate(self, attrs):
+        survey = attrs.get("survey_deadline", getattr(self.instance, "survey_deadline", None))
+        summary = attrs.get("summary_deadline", getattr(self.instance, "summary_deadline", None))
+        if survey and summary and summary < survey:
+            raise serializers.ValidationError(
+                {"summary_deadline": ["The summary deadline cannot be before the survey deadline."]}
+            )
+        return attrs
+
+
+class CampaignViewSet(
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.ListModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = CampaignSerializer
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return visible_campaigns(self.request.user)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        campaign = do_create_campaign(actor=request.user, data=dict(serializer.validated_data))
+        return Response(self.get_serializer(campaign).data, status=201)
+
+    def partial_update(self, request, *args, **kwargs):
+        campaign = self.get_object()
+        serializer = self.get_serializer(campaign, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        campaign = do_update_campaign(campaign.pk, actor=request.user, data=dict(serializer.validated_data))
+        return Response(self.get_serializer(campaign).data)
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    union_name = serializers.CharField(source="union.name", read_only=True)
+    federation = serializers.CharField(source="union.federation.code", read_only=True)
+    available_transitions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "union",
+            "union_name",
+            "federation",
+            "campaign",
+            "track",
+            "stage",
+            "returned_count",
+            "available_transitions",
+        ]
+        read_only_fields = ["track", "stage", "returned_count"]
+
+    def get_available_transitions(self, case: Case) -> list[dict]:
+        if not self.context.get("with_transitions", True):
+            return []
+        return available_transitions(case, self.context["request"].user)
+
+
+class CaseCreateSerializer(serializers.Serializer):
+    campaign = serializers.PrimaryKeyRelatedField(queryset=Campaign.objects.all())
+    union = serializers.PrimaryKeyRelatedField(queryset=Union.objects.all())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            # A union outside the user's scope reads as nonexistent, as everywhere.
+            self.fields["union"].queryset = visible_unions(request.user)
+
+
+class CommentSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class CaseViewSet(
+    mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = CaseSerializer
+    lookup_value_regex = r"\d+"
+    filterset_fields = ["campaign", "stage", "track"]
+
+    def get_queryset(self):
+        return visible_cases(self.request.user).select_related("union__federation", "campaign")
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["with_transitions"] = self.action != "list"
+        return context
+
+    @extend_schema(request=CaseCreateSerializer, responses=CaseSerializer)
+    def create(self, request, *args, **kwargs):
+        serializer = CaseCreateSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        case = do_create_case(
+            actor=request.user,
+            campaign=serializer.validated_data["campaign"],
+            union_id=serializer.validated_data["union"].pk,
+        )
+        return Response(self.get_serializer(case).data, status=201)
+
+    @extend_schema(request=CommentSerializer, responses=CaseSerializer)
+    @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)")
+    @idempotent
+    def transitions(self, request, pk=None, name=None):
+        serializer = CommentSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        case = do_transition(int(pk), name, actor=request.user, comment=serializer.validated_data["comment"])
+        case = get_case_for_user(request.user, case.pk)
+        return Response(self.get_serializer(case).data)
+
+    @action(detail=True, methods=["get"])
+    def history(self, request, pk=None):
+        case = get_case_for_user(request.user, pk)
+        return Response(case_timeline(case))
+
+

@@ -1,0 +1,280 @@
+"""The case's stage machine, declared with ``viewflow.fsm`` (API.md, "The case's stages").
+
+``CaseFlow`` wraps one ``Case`` and the user acting on it. Each transition declares its source,
+target, who may fire it (``permission``) and the conditions that must hold; a condition returns
+``State.CONDITION(ok, reason)`` so the reason can be shown beside a greyed-out button and in the
+409 answer. The transitions' bodies hold the side effects that belong to the step (running the
+rules, counting returns); ``workflows.services.do_transition`` wraps them in the lock, the event
+row, the history and the notifications.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from viewflow.fsm import State
+
+from unions.models import Role, User
+
+from .models import Case, Event, Stage
+
+CONDITION = State.CONDITION
+
+
+def _roles(*roles: str) -> Callable[[CaseFlow, User], bool]:
+    def permission(flow: CaseFlow, user: User) -> bool:
+        return user.is_authenticated and user.role in roles
+
+    permission.roles = roles  # type: ignore[attr-defined]
+    return permission
+
+
+reporter_or_county = _roles(Role.UNION_REPORTER, Role.COUNTY_OFFICER)
+county = _roles(Role.COUNTY_OFFICER)
+federation = _roles(Role.FEDERATION_OFFICER)
+
+
+def _last_actor_of(case: Case, action: str) -> int | None:
+    event = (
+        Event.objects.filter(case=case, subject=Event.Subject.CASE, action=action)
+        .order_by("-id")
+        .values("actor_id")
+        .first()
+    )
+    return event["actor_id"] if event else None
+
+
+def survey_complete(flow: CaseFlow) -> CONDITION:
+    from inspections.services import survey_problems
+
+    problems = survey_problems(flow.case)
+    if problems:
+        return CONDITION(False, _("The survey is not complete: %(fields)s") % {"fields": "、".join(problems)})
+    return CONDITION(True)
+
+
+def nothing_needs_review(flow: CaseFlow) -> CONDITION:
+    from inspections.services import rules_needing_review
+
+    pending = rules_needing_review(flow.case)
+    if pending:
+        return CONDITION(
+            False,
+            _("Findings still need review: %(rules)s") % {"rules": ", ".join(pending)},
+        )
+    return CONDITION(True)
+
+
+def meets_standard(flow: CaseFlow) -> CONDITION:
+    from inspections.services import assessment_summary
+
+    summary = assessment_summary(flow.case)
+    if summary is None or not summary.meets_standard:
+        unmet = ", ".join(summary.unmet + summary.needs_review) if summary else ""
+        return CONDITION(
+            False,
+            _("The union does not meet its standard yet (%(rules)s).") % {"rules": unmet}
+            if unmet
+            else _("The union does not meet its standard yet."),
+        )
+    return CONDITION(True)
+
+
+def within_model_quota(flow: CaseFlow) -> CONDITION:
+    case = flow.case
+    quota = case.campaign.model_quota_per_county
+    taken = (
+        Case.objects.filter(
+            campaign_id=case.campaign_id,
+            union__federation_id=case.union.federation_id,
+            stage__in=[Stage.SELECTION, Stage.SUBSIDY],
+        )
+        .exclude(pk=case.pk)
+        .count()
+        + Case.objects.filter(
+            campaign_id=case.campaign_id,
+            union__federation_id=case.union.federation_id,
+            stage=Stage.CLOSED,
+            events__action="select_model",
+        )
+        .exclude(pk=case.pk)
+        .distinct()
+        .count()
+    )
+    if taken >= quota:
+        return CONDITION(
+            False,
+            _("The county's quota of %(quota)d model unions is used up.") % {"quota": quota},
+        )
+    return CONDITION(True)
+
+
+def _not_same_person(action: str) -> Callable[[CaseFlow], CONDITION]:
+    def condition(flow: CaseFlow) -> CONDITION:
+        if flow.user is not None and _last_actor_of(flow.case, action) == flow.user.pk:
+            return CONDITION(False, _("You may not approve a step you submitted yourself."))
+        return CONDITION(True)
+
+    condition.__name__ = f"not_same_person_as_{action}"
+    return condition
+
+
+def subsidy_settled(flow: CaseFlow) -> CONDITION:
+    if flow.case.stage != Stage.SUBSIDY:
+        return CONDITION(True)
+    from subsidies.services import subsidy_settled as settled
+
+    if not settled(flow.case):
+        return CONDITION(False, _("The subsidy has not been disbursed or rejected yet."))
+    return CONDITION(True)
+
+
+@dataclass
+class CaseFlow:
+    case: Case
+    user: User | None = None
+
+    stage = State(Stage, default=Stage.SURVEY)
+
+    @stage.getter()
+    def _get_stage(self) -> str:
+        return self.case.stage
+
+    @stage.setter()
+    def _set_stage(self, value: str) -> None:
+        self.case.stage = value
+
+    @stage.transition(
+        source=Stage.SURVEY,
+        target=Stage.SURVEY_REVIEW,
+        label=gettext_lazy("Submit survey"),
+        permission=reporter_or_county,
+        conditions=[survey_complete],
+    )
+    def submit_survey(self) -> None:
+        from inspections.services import mark_survey_submitted
+
+        mark_survey_submitted(self.case)
+
+    @stage.transition(
+        source=Stage.SURVEY_REVIEW,
+        target=Stage.SURVEY,
+        label=gettext_lazy("Return survey"),
+        permission=county,
+        custom={"requires_comment": True},
+    )
+    def return_survey(self) -> None:
+        self.case.returned_count += 1
+
+    @stage.transition(
+        source=Stage.SURVEY_REVIEW,
+        target=Stage.ASSESSMENT,
+        label=gettext_lazy("Accept survey"),
+        permission=county,
+    )
+    def accept_survey(self) -> None:
+        from inspections.services import run_assessment
+
+        run_assessment(self.case, actor=self.user)
+
+    @stage.transition(
+        source=Stage.ASSESSMENT,
+        target=Stage.ASSESSMENT_REVIEW,
+        label=gettext_lazy("Submit assessment"),
+        permission=county,
+        conditions=[nothing_needs_review],
+    )
+    def submit_assessment(self) -> None:
+        pass
+
+    @stage.transition(
+        source=Stage.ASSESSMENT_REVIEW,
+        target=Stage.ASSESSMENT,
+        label=gettext_lazy("Return assessment"),
+        permission=federation,
+        custom={"requires_comment": True},
+    )
+    def return_assessment(self) -> None:
+        self.case.returned_count += 1
+
+    @stage.transition(
+        source=Stage.ASSESSMENT_REVIEW,
+        target=Stage.GUIDANCE,
+        label=gettext_lazy("Approve assessment"),
+        permission=federation,
+        conditions=[_not_same_person("submit_assessment")],
+    )
+    def approve_assessment(self) -> None:
+        from inspections.services import make_guidance_plan
+
+        make_guidance_plan(self.case, actor=self.user)
+
+    @stage.transition(
+        source=Stage.GUIDANCE,
+        target=Stage.ASSESSMENT,
+        label=gettext_lazy("Reassess"),
+        permission=county,
+    )
+    def reassess(self) -> None:
+        from inspections.services import run_assessment
+
+        run_assessment(self.case, actor=self.user)
+
+    @stage.transition(
+        source=Stage.GUIDANCE,
+        target=Stage.SELECTION,
+        label=gettext_lazy("Recommend as model union"),
+        permission=county,
+        conditions=[meets_standard, within_model_quota],
+    )
+    def recommend_model(self) -> None:
+        pass
+
+    @stage.transition(
+        source=Stage.SELECTION,
+        target=Stage.GUIDANCE,
+        label=gettext_lazy("Decline model union"),
+        permission=federation,
+        custom={"requires_comment": True},
+        conditions=[_not_same_person("recommend_model")],
+    )
+    def decline_model(self) -> None:
+        pass
+
+    @stage.transition(
+        source=Stage.SELECTION,
+        target=Stage.SUBSIDY,
+        label=gettext_lazy("Select model union"),
+        permission=federation,
+        conditions=[_not_same_person("recommend_model")],
+    )
+    def select_model(self) -> None:
+        pass
+
+    @stage.transition(
+        source=[Stage.GUIDANCE, Stage.SUBSIDY],
+        target=Stage.CLOSED,
+        label=gettext_lazy("Close"),
+        permission=federation,
+        conditions=[subsidy_settled],
+    )
+    def close(self) -> None:
+        pass
+
+
+TRANSITION_NAMES: tuple[str, ...] = (
+    "submit_survey",
+    "return_survey",
+    "accept_survey",
+    "submit_assessment",
+    "return_assessment",
+    "approve_assessment",
+    "reassess",
+    "recommend_model",
+    "decline_model",
+    "select_model",
+    "close",
+)

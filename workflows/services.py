@@ -1,0 +1,228 @@
+"""The one place where campaigns and cases change (DESIGN.md invariant 1).
+
+Every function here runs in one transaction, locks what it changes, checks role, scope and
+condition, saves with ``history_user`` and the reason, writes the event row, and leaves the
+notifications to ``transaction.on_commit`` (through ``notifications.dispatch``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from inspections.rules import track_for
+from lib.errors import Conflict, InvalidInput, NotInScope, RoleForbidden
+from unions.models import Role, Union, User
+from unions.scope import federation_in_scope, visible_unions
+
+from .events import record_case_event
+from .flows import TRANSITION_NAMES, CaseFlow
+from .models import Campaign, Case, Stage
+from .scope import visible_cases
+
+
+def _save(obj: Any, actor: User | None, reason: str, **kwargs: Any) -> None:
+    obj._history_user = actor
+    obj._change_reason = reason
+    obj.save(**kwargs)
+
+
+def get_case_for_user(user: User, case_id: int, *, lock: bool = False) -> Case:
+    qs = visible_cases(user).select_related("union__federation", "campaign")
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    try:
+        return qs.get(pk=case_id)
+    except (Case.DoesNotExist, ValueError, TypeError):
+        raise NotInScope() from None
+
+
+def transition_spec(name: str):
+    if name not in TRANSITION_NAMES:
+        raise NotInScope()
+    return getattr(CaseFlow, name)
+
+
+def available_transitions(case: Case, user: User) -> list[dict[str, Any]]:
+    """The transitions leaving the case's stage, each with whether this user may fire it now and,
+    when not, why (a reason a person can read)."""
+    flow = CaseFlow(case, user)
+    result = []
+    for name in TRANSITION_NAMES:
+        transition = transition_spec(name)._descriptor.get_transition(case.stage)
+        if transition is None:
+            continue
+        allowed, reason = True, ""
+        if not transition.has_perm(flow, user) or not _works_on(user, case):
+            allowed, reason = False, _("Your role may not do this.")
+        else:
+            unmet = transition.get_unmet_condition(flow)
+            if unmet is not None:
+                allowed = False
+                reason = getattr(unmet[1], "message", "") or _("A condition is not met.")
+        result.append(
+            {"name": name, "label": str(transition.label), "allowed": allowed, "reason": reason}
+        )
+    return result
+
+
+def _works_on(user: User, case: Case) -> bool:
+    """Beyond reading: whether the user acts on this case's union at all."""
+    if user.role == Role.UNION_REPORTER:
+        return user.union_id == case.union_id
+    if user.role in (Role.COUNTY_OFFICER, Role.FEDERATION_OFFICER):
+        return federation_in_scope(user, case.union.federation_id)
+    return False
+
+
+def do_transition(case_id: int, name: str, *, actor: User, comment: str = "") -> Case:
+    """Fire transition ``name`` on the case, or raise.
+
+    1. Lock the case row (a concurrent caller waits, then sees the new stage and gets 409).
+    2. 404 if outside the actor's scope; 403 if the role may not fire this transition.
+    3. 409 if the transition does not leave the current stage or a condition is unmet.
+    4. 400 if a comment is required and missing.
+    5. Run the transition (its body does the step's work), save with history, write the event;
+       notifications go out after commit.
+    """
+    comment = (comment or "").strip()
+    spec = transition_spec(name)
+    with transaction.atomic():
+        case = get_case_for_user(actor, case_id, lock=True)
+        flow = CaseFlow(case, actor)
+        transitions = list(spec.get_transitions())
+        if not any(t.has_perm(flow, actor) for t in transitions) or not _works_on(actor, case):
+            raise RoleForbidden()
+        transition = spec._descriptor.get_transition(case.stage)
+        if transition is None:
+            raise Conflict(
+                _("“%(action)s” is not available at stage “%(stage)s”.")
+                % {"action": transitions[0].label, "stage": Stage(case.stage).label}
+            )
+        unmet = transition.get_unmet_condition(flow)
+        if unmet is not None:
+            raise Conflict(getattr(unmet[1], "message", "") or _("A condition is not met."))
+        if transition.custom.get("requires_comment") and not comment:
+            raise InvalidInput({"comment": [_("A comment is required to %(action)s.") % {"action": transition.label}]})
+
+        from_stage = case.stage
+        getattr(flow, name)()
+        _save(case, actor, comment or name)
+        record_case_event(
+            case,
+            actor=actor,
+            action=name,
+            from_stage=from_stage,
+            to_stage=case.stage,
+            comment=comment,
+        )
+    return case
+
+
+def do_create_campaign(*, actor: User, data: dict[str, Any]) -> Campaign:
+    if actor.role != Role.FEDERATION_OFFICER:
+        raise RoleForbidden()
+    campaign = Campaign(**data)
+    _full_clean(campaign)
+    with transaction.atomic():
+        _save(campaign, actor, _("Campaign created"), force_insert=True)
+    return campaign
+
+
+def do_create_case(*, actor: User, campaign: Campaign, union_id: int) -> Case:
+    if actor.role not in (Role.COUNTY_OFFICER, Role.FEDERATION_OFFICER):
+        raise RoleForbidden()
+    union = visible_unions(actor).filter(pk=union_id).first()
+    if union is None:
+        raise InvalidInput({"union": [_("No such union in your scope.")]})
+    with transaction.atomic():
+        if Case.objects.filter(campaign=campaign, union=union).exists():
+            raise InvalidInput({"union": [_("This union already has a case in this campaign.")]})
+        case = Case(
+            campaign=campaign,
+            union=union,
+            track=track_for(union.founded_on, campaign.reference_date),
+            stage=Stage.SURVEY,
+        )
+        try:
+            with transaction.atomic():
+                _save(case, actor, _("Case opened"), force_insert=True)
+        except IntegrityError:
+            raise InvalidInput(
+                {"union": [_("This union already has a case in this campaign.")]}
+            ) from None
+        record_case_event(
+            case,
+            actor=actor,
+            action="create",
+            from_stage="",
+            to_stage=case.stage,
+        )
+        from inspections.services import prefill_survey
+
+        prefill_survey(case, actor=actor)
+    return case
+
+
+def recompute_tracks(union: Union, *, actor: User | None, reason: str) -> list[Case]:
+    """Re-derive the track of the union's open cases (NORMS.md: recomputed and audited when the
+    founding date or the reference date changes). Call inside the transaction of that change."""
+    changed = []
+    cases = Case.objects.select_for_update().filter(union=union).exclude(stage=Stage.CLOSED)
+    for case in cases.select_related("campaign"):
+        _recompute_case_track(case, union.founded_on, actor=actor, reason=reason)
+        changed.append(case)
+    return changed
+
+
+def _recompute_case_track(case: Case, founded_on: date, *, actor: User | None, reason: str) -> None:
+    new_track = track_for(founded_on, case.campaign.reference_date)
+    if new_track == case.track:
+        return
+    old = case.track
+    case.track = new_track
+    _save(case, actor, reason, update_fields=["track", "updated_at"])
+    record_case_event(
+        case,
+        actor=actor,
+        action="update_track",
+        from_stage=case.stage,
+        to_stage=case.stage,
+        comment=reason,
+        data={"track": [old, new_track]},
+    )
+
+
+def do_update_campaign(campaign_id: int, *, actor: User, data: dict[str, Any], reason: str = "") -> Campaign:
+    if actor.role != Role.FEDERATION_OFFICER:
+        raise RoleForbidden()
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
+        old_reference = campaign.reference_date
+        for field, value in data.items():
+            setattr(campaign, field, value)
+        _full_clean(campaign)
+        _save(campaign, actor, reason or _("Campaign updated"))
+        if campaign.reference_date != old_reference:
+            for case in (
+                Case.objects.select_for_update()
+                .filter(campaign=campaign)
+                .exclude(stage=Stage.CLOSED)
+                .select_related("union", "campaign")
+            ):
+                _recompute_case_track(
+                    case, case.union.founded_on, actor=actor, reason=_("Reference date changed")
+                )
+    return campaign
+
+
+def _full_clean(obj: Any, exclude: list[str] | None = None) -> None:
+    from django.core.exceptions import ValidationError
+
+    try:
+        obj.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        raise InvalidInput({k: [str(m) for m in v] for k, v in exc.message_dict.items()}) from None
