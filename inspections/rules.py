@@ -215,7 +215,8 @@ def evaluation_grade(
     else 不满意. Shares are compared exactly (0.8 of 10 ballots is 8 ballots, not 7.999…). Values are
     numbers or decimal strings in [0, 1]; both keys are required.
 
-    No grade (``None``) when any count is unknown (``None``) or no ballot was cast.
+    No grade (``None``) when any count is unknown (``None``) or no ballot was cast. Empty
+    ``thresholds`` (``{}``) mean the default.
     """
     if satisfied is None or basically_satisfied is None or unsatisfied is None:
         return None
@@ -224,7 +225,7 @@ def evaluation_grade(
     total = satisfied + basically_satisfied + unsatisfied
     if total == 0:
         return None
-    if thresholds is not None:
+    if thresholds:  # None or {} (a campaign that set none): the default plurality
         t_sat, t_basic = _thresholds(thresholds)
         if Fraction(satisfied, total) >= t_sat:
             return SATISFIED
@@ -1360,7 +1361,7 @@ def assess(
         raise ValueError(f"unknown track {track!r}") from None
     if not isinstance(survey, dict):
         survey = dict(survey)
-    if evaluation_thresholds is None:
+    if not evaluation_thresholds:
         return [function(union, survey, assessed_on) for _rule_id, function in plan]
     return [
         function(union, survey, assessed_on, evaluation_thresholds)  # type: ignore[call-arg]

@@ -162,6 +162,11 @@ def test_it_grades_by_campaign_thresholds_when_given(ballots, grade):
     assert evaluation_grade(*ballots, thresholds=thresholds) == grade
 
 
+def test_it_grades_by_plurality_when_a_campaign_sets_no_thresholds():
+    assert evaluation_grade(5, 5, 1, thresholds={}) == "basically_satisfied"
+    assert evaluation_grade(5, 5, 1, thresholds=None) == "basically_satisfied"
+
+
 @pytest.mark.parametrize(
     "thresholds",
     [{"satisfied": 0.8}, {"satisfied": 1.2, "basically_satisfied": 0.6}, {"x": 1, "y": 1}],
