@@ -158,7 +158,13 @@ def run_assessment(case: Case, *, actor: User | None) -> Assessment:
     survey = survey_of(case)
     data = survey.data if survey else {}
     assessed_on = today()
-    findings = rules.assess(case.track, union_facts(case), data, assessed_on)
+    findings = rules.assess(
+        case.track,
+        union_facts(case),
+        data,
+        assessed_on,
+        evaluation_thresholds=case.campaign.evaluation_thresholds,
+    )
     summary = rules.summarize(case.track, {f.rule: f.outcome for f in findings})
     previous = current_assessment(case)
     assessment = Assessment(
