@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -158,6 +159,13 @@ class User(AbstractUser):
         Federation, verbose_name=_("linked counties"), blank=True, related_name="leaders"
     )
     display_name = models.CharField(_("name"), max_length=50, blank=True)
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default="zh-hans",
+        help_text=_("Notifications pushed to this user are written in this language."),
+    )
 
     history = HistoricalRecords(excluded_fields=["password", "last_login"], m2m_fields=[linked_federations])
 
