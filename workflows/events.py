@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from unions.models import User
 
-from .models import Case, Event
+from .models import Case, ChainHead, Event
 
 
 def record_event(
@@ -32,7 +32,11 @@ def record_event(
     at a time.
     """
     chain = f"{subject}:{subject_id}"
-    prev = Event.objects.filter(chain=chain).order_by("-id").values_list("hash", flat=True).first()
+    head = ChainHead.objects.select_for_update().filter(chain=chain).first()
+    if head is not None:
+        prev = head.hash
+    else:  # a chain begun before heads were kept (the migration backfills them), or a new one
+        prev = Event.objects.filter(chain=chain).order_by("-id").values_list("hash", flat=True).first()
     event = Event(
         subject=subject,
         subject_id=subject_id,
@@ -52,11 +56,24 @@ def record_event(
     )
     event.hash = event.compute_hash()
     event.save(force_insert=True)
+    _advance_head(head, event)
 
     from notifications.dispatch import event_recorded
 
     event_recorded(event)
     return event
+
+
+def _advance_head(head: ChainHead | None, event: Event) -> None:
+    """Move the chain's head to ``event`` (same transaction), so a chain cut short is noticed."""
+    if head is None:
+        length = Event.objects.filter(chain=event.chain).count()
+        ChainHead.objects.create(chain=event.chain, last_event_id=event.pk, length=length, hash=event.hash)
+        return
+    head.last_event_id = event.pk
+    head.length += 1
+    head.hash = event.hash
+    head.save(update_fields=["last_event_id", "length", "hash"])
 
 
 def record_case_event(case: Case, *, actor: User | None, action: str, from_stage: str, to_stage: str,

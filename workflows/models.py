@@ -204,6 +204,24 @@ class Event(models.Model):
         return hashlib.sha256(payload.encode()).hexdigest()
 
 
+class ChainHead(models.Model):
+    """Where each subject's event chain ends, moved forward in the transaction that appends.
+
+    A hash chain alone cannot show that its newest rows were removed: what is left is still a
+    valid chain. The head keeps the chain's length and its last event and hash, so
+    ``verify_audit`` also notices a chain cut short or extended outside the application.
+    ``last_event_id`` is a plain number, not a foreign key, so that it still names a removed row.
+    """
+
+    chain = models.CharField(max_length=40, primary_key=True)
+    last_event_id = models.BigIntegerField()
+    length = models.PositiveIntegerField()
+    hash = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"{self.chain} #{self.length}"
+
+
 class IdempotentResponse(models.Model):
     """The first answer to a request sent with an ``Idempotency-Key``, replayed on retries."""
 
