@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -31,7 +31,9 @@ class SurveyView(APIView):
     def put(self, request, pk):
         case = self._case(request, pk)
         if not isinstance(request.data, dict):
-            return Response({"errors": {"non_field_errors": ["Expected a JSON object."]}}, status=400)
+            return Response(
+                {"errors": {"non_field_errors": ["Expected a JSON object."]}}, status=400
+            )
         survey = do_save_survey(case, dict(request.data), actor=request.user)
         return Response(survey.data)
 
@@ -46,10 +48,20 @@ class FindingSerializer(serializers.Serializer):
 
 
 class AssessmentView(APIView):
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    """The case's current assessment (its newest run of the rules), or an older run with
+    ``?run=N``; ``runs`` lists every run, oldest first, so a reassessment's history shows."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("run", int, required=False)],
+        responses=OpenApiTypes.OBJECT,
+    )
     def get(self, request, pk):
         case = get_case_for_user(request.user, pk)
-        assessment = current_assessment(case)
+        run = request.query_params.get("run")
+        if run is None:
+            assessment = current_assessment(case)
+        else:
+            assessment = case.assessments.filter(run=run).first() if run.isdigit() else None
         if assessment is None:
             raise NotInScope()
         findings = list(assessment.findings.order_by("id"))
@@ -63,13 +75,19 @@ class AssessmentView(APIView):
                 "areas": summary.areas,
                 "score": str(summary.score) if summary.score is not None else None,
                 "meets_standard": summary.meets_standard,
+                "runs": [
+                    {"run": r.run, "assessed_on": r.assessed_on.isoformat()}
+                    for r in case.assessments.order_by("run").only("run", "assessed_on")
+                ],
             }
         )
 
 
 class OverrideSerializer(serializers.Serializer):
     rule = serializers.CharField()
-    outcome = serializers.ChoiceField(choices=[rules.MET, rules.UNMET, rules.NOT_APPLICABLE, rules.NEEDS_REVIEW])
+    outcome = serializers.ChoiceField(
+        choices=[rules.MET, rules.UNMET, rules.NOT_APPLICABLE, rules.NEEDS_REVIEW]
+    )
     reason = serializers.CharField()
 
 

@@ -11,7 +11,9 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from lib.errors import InvalidInput, RoleForbidden
 from unions.models import Role, User
@@ -21,7 +23,7 @@ from workflows.models import Case, GuidanceAction, Stage
 from . import rules
 from .guidance import suggested_step
 from .models import Assessment, Finding, MemberEvaluation, Survey
-from .survey import flatten, prefill_from, validate_survey
+from .survey import FIELDS_BY_PATH, flatten, prefill_from, validate_survey
 
 EDITABLE_STAGES = (Stage.SURVEY,)
 
@@ -56,14 +58,43 @@ def survey_of(case: Case) -> Survey | None:
         return None
 
 
+def field_label(path: str) -> str:
+    """A survey field's name for people: the annex's Chinese wording (``rules.FIELD_NAMES_ZH``,
+    which the zh-hans catalogue is to follow) when Chinese is active, else the translated label of
+    ``survey.FIELDS``; a list item (``committee.members.0.name``) is named by its list. Unknown
+    paths are returned as they are."""
+    spec = FIELDS_BY_PATH.get(path)
+    if spec is None:
+        parent = next((p for p in FIELDS_BY_PATH if path.startswith(f"{p}.")), None)
+        if parent is None:
+            return path
+        spec = FIELDS_BY_PATH[parent]
+    if (get_language() or "").startswith("zh"):
+        return rules.FIELD_NAMES_ZH.get(spec.path, str(spec.label))
+    return str(spec.label)
+
+
 def survey_problems(case: Case) -> list[str]:
-    """Labels of what keeps the survey from being submitted (empty when complete and valid)."""
+    """What keeps the survey from being submitted (empty when complete and valid), in the
+    survey's order: the label of each missing field, ``label：message`` for any other error."""
     survey = survey_of(case)
     data = survey.data if survey else {}
     _cleaned, errors = validate_survey(
         data, today=today(), complete=True, union_type=case.union.union_type, track=case.track
     )
-    return sorted(errors)
+    required = gettext("This field is required.")
+    order = {path: index for index, path in enumerate(FIELDS_BY_PATH)}
+
+    def position(path: str) -> tuple[int, str]:
+        parent = next((p for p in order if path == p or path.startswith(f"{p}.")), None)
+        return (order[parent] if parent else len(order), path)
+
+    problems = []
+    for path in sorted(errors, key=position):
+        for message in errors[path]:
+            label = field_label(path)
+            problems.append(label if message == required else f"{label}：{message}")
+    return problems
 
 
 def prefill_survey(case: Case, *, actor: User | None) -> Survey:
@@ -100,32 +131,54 @@ def do_save_survey(case: Case, data: dict[str, Any], *, actor: User) -> Survey:
         if errors:
             raise InvalidInput(errors)
         survey = survey_of(case) or Survey(case=case)
-        old = flatten(survey.data)
-        new = flatten(cleaned)
-        changed = {path for path in set(old) | set(new) if old.get(path) != new.get(path)}
-        survey.data = cleaned
-        survey.prefilled = sorted(p for p in survey.prefilled if p in new and p not in changed)
-        survey.typed = sorted((set(survey.typed) | changed) & set(new))
-        _save(survey, actor, _("Survey saved"))
+        if apply_survey_data(survey, cleaned) or survey.pk is None:
+            _save(survey, actor, _("Survey saved"))
     return survey
 
 
-def mark_survey_submitted(case: Case) -> None:
+def apply_survey_data(survey: Survey, cleaned: dict[str, Any]) -> set[str]:
+    """Put validated data into ``survey`` (unsaved) and return the dotted paths that changed.
+
+    A changed path was entered by a person: it joins ``typed`` and leaves ``prefilled`` (the
+    burden meter counts both). When nothing changed nothing is touched, so saving the same
+    answers twice writes no history.
+    """
+    old = flatten(survey.data)
+    new = flatten(cleaned)
+    changed = {path for path in set(old) | set(new) if old.get(path) != new.get(path)}
+    if changed:
+        survey.data = cleaned
+        survey.prefilled = sorted(p for p in survey.prefilled if p in new and p not in changed)
+        survey.typed = sorted((set(survey.typed) | changed) & set(new))
+    return changed
+
+
+def mark_survey_submitted(case: Case, *, actor: User | None = None) -> None:
     survey = survey_of(case)
     if survey is None:
         return
     survey.submitted_at = timezone.now()
-    survey.save(update_fields=["submitted_at", "updated_at"])
-    _record_member_evaluation(case, survey.data)
+    _save(survey, actor, _("Survey submitted"), update_fields=["submitted_at", "updated_at"])
+    _record_member_evaluation(case, survey.data, actor=actor)
 
 
-def _record_member_evaluation(case: Case, data: dict[str, Any]) -> None:
+def _record_member_evaluation(
+    case: Case, data: dict[str, Any], *, actor: User | None = None
+) -> MemberEvaluation | None:
+    """会员评家: the survey's ballots become the union's evaluation of that year (the year it was
+    held, else the campaign's), graded by the campaign's thresholds or the plurality rule. A
+    resubmission with the same ballots writes nothing."""
     ballots = data.get("member_evaluation") or {}
     if not ballots:
-        return
+        return None
     held_on = ballots.get("held_on")
     year = date.fromisoformat(held_on).year if isinstance(held_on, str) else case.campaign.year
-    evaluation, _created = MemberEvaluation.objects.get_or_create(union_id=case.union_id, year=year)
+    evaluation = (
+        MemberEvaluation.objects.select_for_update()
+        .filter(union_id=case.union_id, year=year)
+        .first()
+    ) or MemberEvaluation(union_id=case.union_id, year=year)
+    before = _evaluation_values(evaluation)
     evaluation.held_on = date.fromisoformat(held_on) if isinstance(held_on, str) else None
     evaluation.written = bool(ballots.get("written"))
     evaluation.satisfied = ballots.get("satisfied") or 0
@@ -140,7 +193,20 @@ def _record_member_evaluation(case: Case, data: dict[str, Any]) -> None:
         )
         or ""
     )
-    evaluation.save()
+    if evaluation.pk is None or _evaluation_values(evaluation) != before:
+        _save(evaluation, actor, _("Member evaluation recorded from the survey"))
+    return evaluation
+
+
+def _evaluation_values(evaluation: MemberEvaluation) -> tuple[Any, ...]:
+    return (
+        evaluation.held_on,
+        evaluation.written,
+        evaluation.satisfied,
+        evaluation.basically_satisfied,
+        evaluation.unsatisfied,
+        evaluation.grade,
+    )
 
 
 # --- Assessment -------------------------------------------------------------------------------
@@ -178,7 +244,7 @@ def run_assessment(case: Case, *, actor: User | None) -> Assessment:
         created_by=actor,
     )
     _save(assessment, actor, _("Rules run"))
-    Finding.objects.bulk_create(
+    bulk_create_with_history(
         [
             Finding(
                 assessment=assessment,
@@ -189,7 +255,10 @@ def run_assessment(case: Case, *, actor: User | None) -> Assessment:
                 evidence=f.evidence,
             )
             for f in findings
-        ]
+        ],
+        Finding,
+        default_user=actor,
+        default_change_reason=_("Rules run"),
     )
     if previous is not None:
         _close_met_guidance(case, summary, actor)

@@ -157,7 +157,7 @@ class CaseFlow:
     def submit_survey(self) -> None:
         from inspections.services import mark_survey_submitted
 
-        mark_survey_submitted(self.case)
+        mark_survey_submitted(self.case, actor=self.user)
 
     @stage.transition(
         source=Stage.SURVEY_REVIEW,
