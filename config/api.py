@@ -5,7 +5,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
-from inspections.api import AssessmentView, OverrideView, SurveyView
+from inspections.api import (
+    AssessmentView,
+    CampaignBurdenView,
+    CaseBurdenView,
+    OverrideView,
+    SurveyView,
+)
 from notifications.api import MarkReadView, NotificationListView, UnreadCountView
 from subsidies.api import SubsidyViewSet
 from unions.api import FederationViewSet, UnionViewSet
@@ -23,6 +29,8 @@ urlpatterns = [
     path("cases/<int:pk>/survey/", SurveyView.as_view(), name="case-survey"),
     path("cases/<int:pk>/assessment/", AssessmentView.as_view(), name="case-assessment"),
     path("cases/<int:pk>/assessment/overrides/", OverrideView.as_view(), name="case-overrides"),
+    path("cases/<int:pk>/burden/", CaseBurdenView.as_view(), name="case-burden"),
+    path("campaigns/<int:pk>/burden/", CampaignBurdenView.as_view(), name="campaign-burden"),
     path("notifications/", NotificationListView.as_view(), name="notification-list"),
     path("notifications/read/", MarkReadView.as_view(), name="notification-read"),
     path("notifications/unread/", UnreadCountView.as_view(), name="notification-unread"),

@@ -8,9 +8,11 @@ from rest_framework.views import APIView
 
 from lib.errors import NotInScope
 from unions.models import Role
+from workflows.scope import visible_campaigns, visible_cases
 from workflows.services import get_case_for_user
 
 from . import rules
+from .burden import campaign_burden, case_burden
 from .services import current_assessment, do_override_finding, do_save_survey, survey_of
 
 
@@ -103,3 +105,24 @@ class OverrideView(APIView):
         serializer.is_valid(raise_exception=True)
         finding = do_override_finding(case.pk, actor=request.user, **serializer.validated_data)
         return Response(FindingSerializer(finding).data, status=201)
+
+
+class CaseBurdenView(APIView):
+    """The burden meter (减负) of one case: fields typed, pre-filled, derived; times sent back."""
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request, pk):
+        case = get_case_for_user(request.user, pk)
+        return Response(case_burden(case))
+
+
+class CampaignBurdenView(APIView):
+    """The burden meter summed per county over the campaign's cases the user may see."""
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request, pk):
+        campaign = visible_campaigns(request.user).filter(pk=pk).first()
+        if campaign is None:
+            raise NotInScope()
+        cases = visible_cases(request.user).filter(campaign=campaign)
+        return Response({"campaign": campaign.pk, **campaign_burden(cases)})
