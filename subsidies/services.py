@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from viewflow.fsm import TransitionNotAllowed
 
 from lib.errors import Conflict, InvalidInput, NotInScope, RoleForbidden
 from unions.models import Role, User
@@ -134,7 +135,10 @@ def do_subsidy_transition(application_id: int, name: str, *, actor: User, commen
         if transition.custom.get("requires_comment") and not comment:
             raise InvalidInput({"comment": [_("A comment is required to %(action)s.") % {"action": transition.label}]})
         from_state = application.state
-        getattr(flow, name)()
+        try:
+            getattr(flow, name)()
+        except TransitionNotAllowed as exc:  # a concurrent change won between the two checks
+            raise Conflict(getattr(exc, "unmet_message", "") or _("A condition is not met.")) from None
         _save(application, actor, comment or name, update_fields=["state", "updated_at"])
         _event(application, actor=actor, action=name, from_state=from_state, to_state=application.state,
                comment=comment)

@@ -13,11 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from viewflow.fsm import State
 
-from unions.models import Role, User
+from lib.errors import Conflict
+from unions.models import Federation, Role, User
 
 from .models import Case, Event, Stage
 
@@ -83,25 +85,24 @@ def meets_standard(flow: CaseFlow) -> CONDITION:
     return CONDITION(True)
 
 
+def selected_as_model() -> Exists:
+    """Whether a case was selected as a model union (示范工会). ``select_model`` leads only to
+    ``subsidy`` and from there only to ``closed``, so its event marks a model union for good."""
+    return Exists(
+        Event.objects.filter(case=OuterRef("pk"), subject=Event.Subject.CASE, action="select_model")
+    )
+
+
 def within_model_quota(flow: CaseFlow) -> CONDITION:
+    """A county puts forward at most ``model_quota_per_county`` model unions per campaign: those
+    already selected and those recommended and awaiting the city's decision both count; a
+    declined one goes back to guidance and frees its place."""
     case = flow.case
     quota = case.campaign.model_quota_per_county
     taken = (
-        Case.objects.filter(
-            campaign_id=case.campaign_id,
-            union__federation_id=case.union.federation_id,
-            stage__in=[Stage.SELECTION, Stage.SUBSIDY],
-        )
+        Case.objects.filter(campaign_id=case.campaign_id, union__federation_id=case.union.federation_id)
+        .filter(Q(stage=Stage.SELECTION) | Q(selected_as_model()))
         .exclude(pk=case.pk)
-        .count()
-        + Case.objects.filter(
-            campaign_id=case.campaign_id,
-            union__federation_id=case.union.federation_id,
-            stage=Stage.CLOSED,
-            events__action="select_model",
-        )
-        .exclude(pk=case.pk)
-        .distinct()
         .count()
     )
     if taken >= quota:
@@ -231,7 +232,13 @@ class CaseFlow:
         conditions=[meets_standard, within_model_quota],
     )
     def recommend_model(self) -> None:
-        pass
+        # The case's own lock does not stop two officers of one county recommending two unions at
+        # once, each counting the other's place as free. Counting again under the county's row
+        # lock makes the second wait for the first and then see it.
+        Federation.objects.select_for_update().only("pk").get(pk=self.case.union.federation_id)
+        within_quota = within_model_quota(self)
+        if not within_quota:
+            raise Conflict(within_quota.message)
 
     @stage.transition(
         source=Stage.SELECTION,

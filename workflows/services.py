@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from viewflow.fsm import TransitionNotAllowed
 
 from inspections.rules import track_for
 from lib.errors import Conflict, InvalidInput, NotInScope, RoleForbidden
@@ -109,7 +110,12 @@ def do_transition(case_id: int, name: str, *, actor: User, comment: str = "") ->
             raise InvalidInput({"comment": [_("A comment is required to %(action)s.") % {"action": transition.label}]})
 
         from_stage = case.stage
-        getattr(flow, name)()
+        try:
+            getattr(flow, name)()
+        except TransitionNotAllowed as exc:
+            # A condition read other rows, and a concurrent change committed between the check
+            # above and the transition's own check: that change won.
+            raise Conflict(getattr(exc, "unmet_message", "") or _("A condition is not met.")) from None
         _save(case, actor, comment or name)
         record_case_event(
             case,

@@ -8,8 +8,11 @@ vary it.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from typing import Any
 
+from django.db import connection
 from django.utils import timezone
 
 from inspections.services import do_save_survey
@@ -78,3 +81,26 @@ def submitted_subsidy(
     advance(case, Stage.SUBSIDY, officer=officer, approver=approver)
     application = do_create_subsidy(case.pk, actor=officer, amount=amount)
     return do_subsidy_transition(application.pk, "submit", actor=officer)
+
+
+def run_at_once(calls: list[Callable[[], object]]) -> list[object]:
+    """Run each call in its own thread (so its own database connection and transaction), all
+    released at the same moment; return what each returned or raised, in order."""
+    barrier = threading.Barrier(len(calls))
+    results: list[object] = [None] * len(calls)
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            results[i] = calls[i]()
+        except Exception as exc:  # noqa: BLE001 - handed back to the test to assert on
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results

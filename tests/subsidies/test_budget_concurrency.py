@@ -7,19 +7,18 @@ wholesale, so the test would prove nothing there.
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 from decimal import Decimal
+from functools import partial
 
 import pytest
-from django.db import connection
 
 from lib.errors import Conflict
 from subsidies.flows import committed_amount
 from subsidies.models import SubsidyApplication
 from subsidies.services import do_subsidy_transition
 from tests.conftest import PASSWORD, XUNYANG, make_union, on_postgres
-from tests.subsidies.journey import submitted_subsidy
+from tests.subsidies.journey import run_at_once, submitted_subsidy
 from unions.models import Role
 from unions.services import do_create_user
 from workflows.models import Event
@@ -48,30 +47,6 @@ AMOUNTS = [
     )
 ]
 BUDGET = Decimal("20000.00")
-
-
-def _sign_all_at_once(applications, leaders) -> list[object]:
-    barrier = threading.Barrier(len(applications))
-    results: list[object] = [None] * len(applications)
-
-    def sign(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            do_subsidy_transition(applications[i].pk, "sign_off", actor=leaders[i], comment="同意")
-            results[i] = "signed"
-        except Conflict as exc:
-            results[i] = exc
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=sign, args=(i,)) for i in range(len(applications))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def test_it_keeps_concurrent_sign_offs_within_the_budget(federation_officer, xunyang_officer):
@@ -109,13 +84,22 @@ def test_it_keeps_concurrent_sign_offs_within_the_budget(federation_officer, xun
                 )
             )
 
-        results = _sign_all_at_once(applications, leaders)
+        results = run_at_once(
+            [
+                partial(do_subsidy_transition, a.pk, "sign_off", actor=leader, comment="同意")
+                for a, leader in zip(applications, leaders, strict=True)
+            ]
+        )
 
-        unexpected = [r for r in results if r != "signed" and not isinstance(r, Conflict)]
+        unexpected = [r for r in results if not isinstance(r, SubsidyApplication | Conflict)]
         assert not unexpected, unexpected
         committed = committed_amount(campaign.pk)
         assert committed <= BUDGET
-        signed = [a for a, r in zip(applications, results, strict=True) if r == "signed"]
+        signed = [
+            a
+            for a, r in zip(applications, results, strict=True)
+            if isinstance(r, SubsidyApplication)
+        ]
         losers = [a for a, r in zip(applications, results, strict=True) if isinstance(r, Conflict)]
         assert signed and losers
         assert committed == sum(a.amount for a in signed)
