@@ -1,45 +1,93 @@
-"""WebSocket push of notifications: one group per user, only for logged-in users."""
+"""WebSocket push of notifications at /ws/notifications/: one group per user, logged-in users only.
+
+The socket only ever sends; clients catch up through ``GET /api/v1/notifications/?after=ID``
+(on connecting, and whenever a push's ``previous`` shows a gap). Each message the channel layer
+delivers already holds the rendered object (``notifications.dispatch.push``), so forwarding it
+costs no query however many users one commit notifies.
+
+While open, the socket re-checks every ``refresh_seconds`` that:
+1. its session or token still logs this user in (logged out, token deleted or user deactivated:
+   closed with 4401, and the client stops reconnecting);
+2. it is still in its group. channels-redis drops a member after ``group_expiry`` (a day by
+   default), and a Redis restarted without persistence forgets every group; joining again
+   refreshes both. If the channel layer cannot be reached the socket closes with 1011, so the
+   client reconnects and catches up rather than wait on a silent socket.
+"""
 
 from __future__ import annotations
 
-from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.utils import translation
+import asyncio
+import contextlib
+import logging
+from importlib import import_module
 
+from channels.auth import get_user
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+
+from .auth import user_for_token
 from .dispatch import group_for
-from .models import Notification
-from .serializers import notification_payload
+
+log = logging.getLogger(__name__)
+
+CLOSE_LOGGED_OUT = 4401
+CLOSE_LAYER_DOWN = 1011
 
 
 class NotificationConsumer(AsyncJsonWebsocketConsumer):
+    refresh_seconds: float = 300.0
+
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
-            await self.close(code=4401)
+            await self.close()  # before accept: the handshake is refused (HTTP 403)
             return
-        self.user = user
-        self.language = getattr(user, "_language", None) or self.scope.get("language") or "zh-hans"
+        self.user_id = user.pk
         self.group = group_for(user.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        self.refresher = asyncio.get_running_loop().create_task(self._refresh_forever())
 
     async def disconnect(self, code: int) -> None:
+        refresher = getattr(self, "refresher", None)
+        if refresher is not None:
+            refresher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await refresher
         if hasattr(self, "group"):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+            with contextlib.suppress(Exception):  # the layer may be down; the group expires anyway
+                await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def receive_json(self, content, **kwargs) -> None:
-        # Clients only listen; catch-up goes through GET /api/v1/notifications/?after=ID.
-        return
+        """Clients only listen: anything they send is ignored."""
 
     async def notification_message(self, message: dict) -> None:
-        payload = await self._load(message["notification_id"])
-        if payload is not None:
-            await self.send_json(payload)
+        await self.send_json(message["notification"])
 
-    @database_sync_to_async
-    def _load(self, notification_id: int) -> dict | None:
-        row = Notification.objects.filter(pk=notification_id, recipient_id=self.user.pk).first()
-        if row is None:
-            return None
-        with translation.override(self.language):
-            return notification_payload(row)
+    async def _refresh_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.refresh_seconds)
+            if not await self._still_logged_in():
+                await self.close(code=CLOSE_LOGGED_OUT)
+                return
+            try:
+                await self.channel_layer.group_add(self.group, self.channel_name)
+            except Exception as exc:
+                log.warning(
+                    "notification socket of user %s lost the channel layer: %r", self.user_id, exc
+                )
+                await self.close(code=CLOSE_LAYER_DOWN)
+                return
+
+    async def _still_logged_in(self) -> bool:
+        how, key = self.scope.get("credentials", ("session", None))
+        if how == "token":
+            user = await user_for_token(key, self.user_id)
+        else:
+            session = self.scope.get("session")
+            session_key = getattr(session, "session_key", None)
+            if not session_key:
+                return False
+            store = import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key)
+            user = await get_user({"session": store})
+        return user.is_authenticated and user.pk == self.user_id and user.is_active

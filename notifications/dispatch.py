@@ -1,48 +1,102 @@
-"""The one subscriber that turns events into notifications (STYLE.md 6).
+"""The one subscriber that turns events into notifications (STYLE.md 6), and the one writer of
+notification rows.
 
-``event_recorded`` runs inside the transaction that wrote the event: it writes one row per
-recipient there, so the rows commit or roll back with the change, and schedules the push with
-``transaction.on_commit``, so a rolled-back change pushes nothing.
+1. ``event_recorded`` runs inside the transaction that wrote the event (``record_event`` calls
+   it). It derives the recipients from the event's kind, role and county, never the actor.
+2. ``write`` stores one row per recipient in that same transaction, so the rows commit or roll
+   back with the change, and renders each row in its recipient's language.
+3. The rendered rows are pushed with ``transaction.on_commit``: a rolled-back change pushes
+   nothing, and a failed push (Redis down) loses nothing, because the rows are committed and a
+   client catches up with ``GET /api/v1/notifications/?after=ID``.
+
+Why ``write`` locks the recipients' user rows first: ids come from one sequence and are handed
+out at insert, but transactions commit in any order. If two transactions notified one user, the
+one holding the larger id could commit first; a client catching up with ``?after`` would move
+its cursor past the smaller id and never see that row. With the recipients locked (in id order,
+so two writers cannot deadlock) each user's rows commit in id order, which is what makes
+``?after=ID`` complete. Under the same lock each row records ``previous``, the recipient's row
+before it, so a client that receives a push whose ``previous`` it has not seen knows it missed
+one and catches up.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+from django.db.models import Max
 
 from unions.models import Role, User
 
 from .models import Notification
+from .serializers import language_of, payload_for
 
 log = logging.getLogger(__name__)
 
 COUNTY = "county"
 FEDERATION = "federation"
 LINKED_LEADERS = "linked_leaders"
-REPORTERS = "reporters"
 
-# Event action (prefixed by subject for subsidies and summaries) -> who must know.
+# Kind of event -> who must know. A kind is the case transition's name, or the subject and the
+# action for subsidies and county summaries (``kind_of``). Kinds not listed notify nobody.
 RECIPIENTS: dict[str, tuple[str, ...]] = {
+    # Work for the county: a survey to review, and the answers to what the county sent up.
     "submit_survey": (COUNTY,),
-    "return_survey": (COUNTY, REPORTERS),
-    "accept_survey": (COUNTY, REPORTERS),
+    "return_survey": (COUNTY,),
+    "accept_survey": (COUNTY,),
     "return_assessment": (COUNTY,),
     "approve_assessment": (COUNTY,),
-    "submit_assessment": (FEDERATION,),
-    "recommend_model": (FEDERATION,),
     "decline_model": (COUNTY,),
     "select_model": (COUNTY,),
+    "summary_accept": (COUNTY,),
+    "summary_return": (COUNTY,),
+    # Work for the city federation.
+    "submit_assessment": (FEDERATION,),
+    "recommend_model": (FEDERATION,),
+    "summary_submit": (FEDERATION,),
+    # Money: the linked leaders sign off; everyone concerned hears the outcome.
     "subsidy_submit": (LINKED_LEADERS,),
     "subsidy_sign_off": (COUNTY, FEDERATION),
     "subsidy_reject": (COUNTY, FEDERATION),
     "subsidy_disburse": (COUNTY, FEDERATION),
-    "summary_submit": (FEDERATION,),
-    "summary_accept": (COUNTY,),
-    "summary_return": (COUNTY,),
 }
+
+# A push that cannot reach the channel layer within this time is given up (the rows remain).
+PUSH_TIMEOUT_SECONDS = 5.0
+# Group sends in flight at once: enough to fan out to hundreds of users quickly, few enough
+# that one commit does not open hundreds of Redis connections.
+PUSH_CONCURRENCY = 32
+# Rows written per statement by ``write``.
+BATCH_SIZE = 500
+
+
+def group_for(user_id: int) -> str:
+    """The channel-layer group of one user's sockets: the only group a socket joins."""
+    return f"user.{user_id}"
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A notification not yet written: for whom, what, and (for reminders) its dedupe key."""
+
+    recipient: User
+    kind: str
+    params: dict[str, Any]
+    link: str = ""
+    case_id: int | None = None
+    event_id: int | None = None
+    dedupe_key: str = ""
+
+
+# --- Events ------------------------------------------------------------------------------------
 
 
 def kind_of(event) -> str:
@@ -52,38 +106,41 @@ def kind_of(event) -> str:
 
 
 def recipients_for(kind: str, event) -> list[User]:
-    audiences = RECIPIENTS.get(kind, ())
-    if not audiences:
-        return []
+    """Who is told of ``event``: by role and by the event's county, never the actor."""
     users = User.objects.filter(is_active=True)
     chosen: dict[int, User] = {}
-    for audience in audiences:
+    for audience in RECIPIENTS.get(kind, ()):
         if audience == COUNTY:
+            if event.federation_id is None:
+                continue
             qs = users.filter(role=Role.COUNTY_OFFICER, federation_id=event.federation_id)
         elif audience == FEDERATION:
             qs = users.filter(role=Role.FEDERATION_OFFICER)
-        elif audience == REPORTERS and event.case_id:
-            qs = users.filter(role=Role.UNION_REPORTER, union__cases=event.case_id)
         elif audience == LINKED_LEADERS:
             leaders = users.filter(role=Role.LEADER)
             linked = leaders.filter(linked_federations=event.federation_id)
+            # A county no leader follows still needs a sign-off: then every leader hears of it.
             qs = linked if linked.exists() else leaders
-        else:
-            continue
-        for user in qs:
+        else:  # pragma: no cover - RECIPIENTS names only the audiences above
+            raise ValueError(audience)
+        for user in qs.order_by("pk"):
             chosen[user.pk] = user
     chosen.pop(event.actor_id, None)  # nobody is told of their own act
     return list(chosen.values())
 
 
-def _params(event) -> dict:
-    params = {"comment": event.comment}
+def _params(event) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        k: v for k, v in event.data.items() if isinstance(v, str | int | float | bool)
+    }
+    params["comment"] = event.comment
     if event.case_id:
         params["union"] = event.case.union.name
         params["case"] = event.case_id
     if event.federation_id:
         params["federation"] = event.federation.name
-    params.update({k: v for k, v in event.data.items() if isinstance(v, str | int | float)})
+    if event.actor_id:
+        params["actor"] = event.actor.name
     return params
 
 
@@ -96,58 +153,157 @@ def _link(event) -> str:
 
 
 def event_recorded(event) -> list[Notification]:
+    """Write the notifications ``event`` calls for. Runs inside the event's transaction."""
     kind = kind_of(event)
     users = recipients_for(kind, event)
     if not users:
         return []
-    params = _params(event)
-    link = _link(event)
-    rows = Notification.objects.bulk_create(
+    params, link = _params(event), _link(event)
+    return write(
         [
-            Notification(
-                recipient=user, kind=kind, params=params, link=link, case_id=event.case_id, event=event
-            )
+            Draft(user, kind, params, link=link, case_id=event.case_id, event_id=event.pk)
             for user in users
         ]
     )
-    push_on_commit(rows)
-    return rows
 
 
-def create_notification(*, recipient: User, kind: str, params: dict, link: str = "",
-                        case_id: int | None = None, dedupe_key: str = "") -> Notification | None:
-    """A notification not derived from an event (reminders). Idempotent by ``dedupe_key``."""
-    with transaction.atomic():
-        if dedupe_key and Notification.objects.filter(recipient=recipient, dedupe_key=dedupe_key).exists():
-            return None
-        row = Notification.objects.create(
-            recipient=recipient, kind=kind, params=params, link=link, case_id=case_id, dedupe_key=dedupe_key
+# --- Writing and pushing -----------------------------------------------------------------------
+
+
+def write(drafts: Iterable[Draft]) -> list[Notification]:
+    """Store the drafts and push them once the transaction commits; return the rows written.
+
+    A draft whose ``dedupe_key`` its recipient already has is skipped, so reminders can be
+    sent again and again. Runs in the caller's transaction when there is one (a failure then
+    fails the caller's change: the notification is part of it), else in its own.
+    """
+    drafts = list(drafts)
+    written: list[Notification] = []
+    with transaction.atomic(savepoint=False):
+        for start in range(0, len(drafts), BATCH_SIZE):
+            written += _write_batch(drafts[start : start + BATCH_SIZE])
+        if written:
+            users = {d.recipient.pk: d.recipient for d in drafts}
+            payloads = [
+                (row.recipient_id, payload_for(row, language_of(users[row.recipient_id])))
+                for row in written
+            ]
+            transaction.on_commit(partial(push, payloads), robust=True)
+    return written
+
+
+def _write_batch(drafts: list[Draft]) -> list[Notification]:
+    recipient_ids = sorted({d.recipient.pk for d in drafts})
+    # Lock in id order: two writers notifying overlapping users queue instead of deadlocking.
+    list(
+        User.objects.select_for_update(no_key=True)
+        .filter(pk__in=recipient_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    keys = {d.dedupe_key for d in drafts if d.dedupe_key}
+    sent = (
+        set(
+            Notification.objects.filter(
+                recipient_id__in=recipient_ids, dedupe_key__in=keys
+            ).values_list("recipient_id", "dedupe_key")
         )
-        push_on_commit([row])
-    return row
-
-
-def group_for(user_id: int) -> str:
-    return f"user.{user_id}"
-
-
-def push_on_commit(rows: list[Notification]) -> None:
-    ids = [row.pk for row in rows]
-    transaction.on_commit(lambda: push(ids))
-
-
-def push(ids: list[int]) -> None:
-    """Send committed rows to their recipients' sockets. A failure here loses nothing: the rows
-    are committed and clients catch up with ``?after=ID``."""
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    rows = Notification.objects.filter(pk__in=ids).only("id", "recipient_id")
-    try:
+        if keys
+        else set()
+    )
+    previous = dict(
+        Notification.objects.filter(recipient_id__in=recipient_ids)
+        .order_by()
+        .values("recipient_id")
+        .annotate(last=Max("id"))
+        .values_list("recipient_id", "last")
+    )
+    # One user may get several rows in a batch (reminders). Rows go in rounds, the n-th draft
+    # of each user in round n, so each row can name the row before it as ``previous``.
+    rounds: list[list[Draft]] = []
+    per_user: dict[int, int] = defaultdict(int)
+    for draft in drafts:
+        if draft.dedupe_key:
+            if (draft.recipient.pk, draft.dedupe_key) in sent:
+                continue
+            sent.add((draft.recipient.pk, draft.dedupe_key))
+        n = per_user[draft.recipient.pk]
+        per_user[draft.recipient.pk] += 1
+        if n == len(rounds):
+            rounds.append([])
+        rounds[n].append(draft)
+    written: list[Notification] = []
+    for round_ in rounds:
+        rows = Notification.objects.bulk_create(
+            [
+                Notification(
+                    recipient=d.recipient,
+                    kind=d.kind,
+                    params=d.params,
+                    link=d.link,
+                    case_id=d.case_id,
+                    event_id=d.event_id,
+                    dedupe_key=d.dedupe_key,
+                    previous=previous.get(d.recipient.pk),
+                )
+                for d in round_
+            ]
+        )
         for row in rows:
-            async_to_sync(layer.group_send)(
-                group_for(row.recipient_id),
-                {"type": "notification.message", "notification_id": row.pk},
-            )
-    except Exception:  # the channel layer is down: the rows stay for catch-up
-        log.warning("push of notifications %s failed; clients will catch up", ids, exc_info=True)
+            previous[row.recipient_id] = row.pk
+        written += rows
+    written.sort(key=lambda row: row.pk)
+    return written
+
+
+def push(payloads: list[tuple[int, dict]]) -> None:
+    """Send committed rows, rendered, to their recipients' sockets.
+
+    The message carries the rendered object, so a consumer forwards it without a query. A
+    failure here loses nothing: the rows are committed and clients catch up with ``?after``.
+    """
+    layer = get_channel_layer()
+    if layer is None or not payloads:
+        return
+    try:
+        failures = async_to_sync(_send_all)(layer, payloads)
+    except Exception:
+        failures = len(payloads)
+        log.warning("push of %d notifications failed", len(payloads), exc_info=True)
+    if failures:
+        log.warning(
+            "%d of %d notifications were not pushed; their recipients will catch up",
+            failures,
+            len(payloads),
+        )
+
+
+async def _send_all(layer, payloads: list[tuple[int, dict]]) -> int:
+    """Group-send every payload; one user's in id order, users concurrently. Returns failures."""
+    per_user: dict[int, list[dict]] = defaultdict(list)
+    for user_id, payload in payloads:
+        per_user[user_id].append(payload)
+    slots = asyncio.Semaphore(PUSH_CONCURRENCY)
+
+    errors: list[BaseException] = []
+
+    async def send_to(user_id: int, items: list[dict]) -> int:
+        async with slots:
+            for n, item in enumerate(items):
+                try:
+                    await layer.group_send(
+                        group_for(user_id), {"type": "notification.message", "notification": item}
+                    )
+                except Exception as exc:
+                    if not errors:
+                        log.warning("push to user %s failed: %r", user_id, exc)
+                    errors.append(exc)
+                    return len(items) - n
+            return 0
+
+    try:
+        async with asyncio.timeout(PUSH_TIMEOUT_SECONDS):
+            results = await asyncio.gather(*(send_to(u, items) for u, items in per_user.items()))
+    except TimeoutError:
+        return len(payloads)
+    return sum(results)

@@ -9,9 +9,16 @@ class Notification(models.Model):
     """One message for one recipient. A row first, a push second (DESIGN.md invariant 4): a
     client that missed pushes catches up from these rows with ``?after=ID``.
 
-    ``kind`` names the event (``submit_survey``, ``sign_off``, ``deadline_7d`` …); ``params`` holds
-    what the text needs, so the text is rendered in the reader's language when read. ``dedupe_key``
-    makes repeated reminders idempotent.
+    - ``kind`` names what happened (``submit_survey``, ``subsidy_sign_off``,
+      ``survey_deadline_7d``, ``roster_stale`` …); ``notifications.texts`` has its sentence.
+    - ``params`` holds what the sentence needs (plain JSON), so the text is rendered in the
+      reader's language whenever it is read or pushed.
+    - ``previous`` is the id of the recipient's notification before this one (null for the
+      first). Rows of one recipient are written under a lock on that recipient, so they commit
+      in id order and ``previous`` is exact: a client that receives a push whose ``previous`` it
+      has not seen knows it missed something and catches up.
+    - ``dedupe_key`` makes reminders idempotent: unique per recipient when not empty.
+    - ``event`` is the business action the notification derives from, when there is one.
     """
 
     recipient = models.ForeignKey(
@@ -27,12 +34,16 @@ class Notification(models.Model):
         "workflows.Event", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     dedupe_key = models.CharField(max_length=200, blank=True)
+    previous = models.BigIntegerField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     read = models.BooleanField(_("read"), default=False)
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["recipient", "id"]), models.Index(fields=["recipient", "read"])]
+        indexes = [
+            models.Index(fields=["recipient", "id"]),
+            models.Index(fields=["recipient", "read"]),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["recipient", "dedupe_key"],

@@ -1,12 +1,25 @@
+"""The JSON object of one notification: the API lists it and the WebSocket pushes it (API.md)."""
+
 from __future__ import annotations
 
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
 
 from .texts import render
 
+LANGUAGE_CODES = frozenset(code for code, _name in settings.LANGUAGES)
+
+
+def language_of(user) -> str:
+    """The language a user reads notifications in: their ``language``, else the site's default."""
+    language = getattr(user, "language", "") or ""
+    return language if language in LANGUAGE_CODES else settings.LANGUAGE_CODE
+
 
 def notification_payload(row) -> dict:
-    """The JSON object the API and the WebSocket both send (API.md)."""
+    """``{"id","kind","text","case","created_at","read"}`` (API.md), plus ``link`` and
+    ``previous`` (the recipient's notification before this one, for gap detection). The text is
+    in the active language; use ``payload_for`` to choose the reader's."""
     return {
         "id": row.pk,
         "kind": row.kind,
@@ -15,4 +28,10 @@ def notification_payload(row) -> dict:
         "case": row.case_id,
         "created_at": timezone.localtime(row.created_at).isoformat(),
         "read": row.read,
+        "previous": row.previous,
     }
+
+
+def payload_for(row, language: str) -> dict:
+    with translation.override(language):
+        return notification_payload(row)

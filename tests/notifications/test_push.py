@@ -1,0 +1,156 @@
+"""A row first, a push second: pushes leave only on commit, each to its recipient's group,
+rendered in the recipient's language (DESIGN.md invariant 4)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+from django.utils import timezone
+
+from inspections.services import do_save_survey
+from lib.demo_survey import full_survey
+from notifications.dispatch import Draft, group_for, write
+from notifications.models import Notification
+from workflows.models import Event, Stage
+from workflows.services import do_transition
+
+
+class Listener:
+    """A channel of the project's channel layer joined to users' groups, as a socket would be."""
+
+    def __init__(self, *users):
+        self.layer = get_channel_layer()
+        self.channel = async_to_sync(self.layer.new_channel)()
+        for user in users:
+            async_to_sync(self.layer.group_add)(group_for(user.pk), self.channel)
+
+    def messages(self, wait: float = 0.3) -> list[dict]:
+        async def drain():
+            got = []
+            while True:
+                try:
+                    got.append(await asyncio.wait_for(self.layer.receive(self.channel), wait))
+                except TimeoutError:
+                    return got
+
+        return async_to_sync(drain)()
+
+
+def _submit(case, reporter):
+    do_save_survey(case, full_survey(on=timezone.localdate()), actor=reporter)
+    return do_transition(case.pk, "submit_survey", actor=reporter)
+
+
+@pytest.mark.django_db
+def test_it_pushes_nothing_before_the_commit(
+    case, reporter, xunyang_officer, django_capture_on_commit_callbacks
+):
+    listener = Listener(xunyang_officer)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        _submit(case, reporter)
+
+    assert Notification.objects.filter(recipient=xunyang_officer, kind="submit_survey").exists()
+    assert listener.messages() == []
+    for callback in callbacks:
+        callback()
+    (message,) = listener.messages()
+    row = Notification.objects.get(recipient=xunyang_officer, kind="submit_survey")
+    assert message["type"] == "notification.message"
+    assert message["notification"]["id"] == row.pk
+    assert message["notification"]["case"] == case.pk
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_it_writes_and_pushes_nothing_when_the_transition_rolls_back(
+    case, reporter, xunyang_officer
+):
+    do_save_survey(case, full_survey(on=timezone.localdate()), actor=reporter)
+    listener = Listener(xunyang_officer)
+    events_before = Event.objects.count()
+
+    class ImportFailed(Exception):
+        pass
+
+    with pytest.raises(ImportFailed), transaction.atomic():
+        do_transition(case.pk, "submit_survey", actor=reporter)
+        assert Notification.objects.filter(kind="submit_survey").exists()  # written, in the txn
+        raise ImportFailed  # a caller's later step fails: everything goes back
+
+    case.refresh_from_db()
+    assert case.stage == Stage.SURVEY
+    assert Event.objects.count() == events_before
+    assert not Notification.objects.filter(kind="submit_survey").exists()
+    assert listener.messages(wait=0.5) == []
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_it_pushes_once_the_transition_commits(case, reporter, xunyang_officer, xunyang_officer_2):
+    listener = Listener(xunyang_officer, xunyang_officer_2)
+
+    _submit(case, reporter)
+
+    messages = listener.messages()
+    pushed = sorted(m["notification"]["id"] for m in messages)
+    rows = sorted(Notification.objects.filter(kind="submit_survey").values_list("id", flat=True))
+    assert pushed == rows and len(rows) == 2
+
+
+@pytest.mark.django_db
+def test_it_pushes_to_each_recipient_in_their_language(
+    case,
+    reporter,
+    xunyang_officer,
+    xunyang_officer_2,
+    chinese_catalogue,
+    django_capture_on_commit_callbacks,
+):
+    xunyang_officer_2.language = "en"
+    xunyang_officer_2.save(update_fields=["language"])
+    zh, en = Listener(xunyang_officer), Listener(xunyang_officer_2)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _submit(case, reporter)
+
+    union = case.union.name
+    assert [m["notification"]["text"] for m in zh.messages()] == [f"{union} 已提交调查表。"]
+    assert [m["notification"]["text"] for m in en.messages()] == [f"{union} submitted its survey."]
+
+
+@pytest.mark.django_db
+def test_it_chains_each_recipients_rows_by_previous(
+    case, reporter, xunyang_officer, xunyang_officer_2, federation_officer
+):
+    write([Draft(xunyang_officer, "roster_stale", {"union": "甲"})])
+    _submit(case, reporter)
+    write(
+        [
+            Draft(xunyang_officer, "roster_stale", {"union": "乙"}),
+            Draft(xunyang_officer, "roster_stale", {"union": "丙"}),
+            Draft(xunyang_officer_2, "roster_stale", {"union": "丙"}),
+        ]
+    )
+
+    for user in (xunyang_officer, xunyang_officer_2):
+        rows = list(Notification.objects.filter(recipient=user).order_by("id"))
+        assert [row.previous for row in rows] == [None] + [row.pk for row in rows[:-1]]
+    assert Notification.objects.filter(recipient=xunyang_officer).count() == 4
+
+
+@pytest.mark.django_db
+def test_it_writes_a_reminder_once_per_recipient_and_key(xunyang_officer, xunyang_officer_2):
+    drafts = [
+        Draft(xunyang_officer, "survey_overdue", {"pending": 2}, dedupe_key="k"),
+        Draft(xunyang_officer_2, "survey_overdue", {"pending": 2}, dedupe_key="k"),
+    ]
+
+    first = write(drafts)
+    second = write(drafts + [Draft(xunyang_officer, "survey_overdue", {}, dedupe_key="k")])
+
+    assert len(first) == 2
+    assert second == []
+    assert Notification.objects.filter(dedupe_key="k").count() == 2
