@@ -58,12 +58,21 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     return drf_exception_handler(exc, context)
 
 
+class _NotRemembered(Exception):
+    """Carries a non-2xx answer out of the transaction, so its claim on the key is undone."""
+
+    def __init__(self, response: Response):
+        self.response = response
+
+
 def idempotent(view_method):
     """Replay the first answer to a request retried with the same ``Idempotency-Key`` header.
 
-    The key, the answer and the change commit together: a retry after a lost answer returns
-    that answer and changes nothing; a retry while the first is still running waits for it
-    (unique key per user), then replays.
+    1. The key is claimed (its row inserted) before the view runs, in the view's transaction.
+    2. A retry after a lost answer finds the row and replays that answer, changing nothing.
+    3. A retry while the first is still running blocks on the claim (unique key per user) until
+       the first commits, then replays its answer; if the first failed, the retry runs afresh.
+    4. Only a 2xx answer is kept: a failure commits nothing, so the same key may try again.
     """
 
     @functools.wraps(view_method)
@@ -79,19 +88,23 @@ def idempotent(view_method):
             return _replay(previous, request)
         try:
             with transaction.atomic():
+                try:
+                    with transaction.atomic():
+                        claim = IdempotentResponse.objects.create(
+                            user=request.user, key=key, method=request.method, path=request.path,
+                            status=0, body={},
+                        )
+                except IntegrityError:
+                    previous = IdempotentResponse.objects.get(user=request.user, key=key)
+                    return _replay(previous, request)
                 response = view_method(self, request, *args, **kwargs)
-                if 200 <= response.status_code < 300:
-                    IdempotentResponse.objects.create(
-                        user=request.user,
-                        key=key,
-                        method=request.method,
-                        path=request.path,
-                        status=response.status_code,
-                        body=response.data,
-                    )
-        except IntegrityError:
-            previous = IdempotentResponse.objects.get(user=request.user, key=key)
-            return _replay(previous, request)
+                if not 200 <= response.status_code < 300:
+                    raise _NotRemembered(response)
+                claim.status = response.status_code
+                claim.body = response.data
+                claim.save(update_fields=["status", "body"])
+        except _NotRemembered as failed:
+            return failed.response
         return response
 
     return wrapper
