@@ -183,6 +183,7 @@ class CaseViewSet(
     @action(detail=True, methods=["get"])
     def history(self, request, pk=None):
         case = get_case_for_user(request.user, pk)
-        return Response(case_timeline(case))
+        # Every entry has the same keys: API.md's, and the id of the event it shows (or null).
+        return Response([{"event": None, **entry} for entry in case_timeline(case)])
 
 

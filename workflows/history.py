@@ -67,8 +67,7 @@ def _fields(model) -> list[str]:
 
 
 def case_timeline(case: Case) -> list[dict[str, Any]]:
-    """Oldest first. Each entry: at, actor, action, from, to, changes, reason (API.md), and
-    ``event``: the id of the event row it shows, or None for a field change no event names."""
+    """Oldest first. Each entry: at, actor, action, from, to, changes, reason."""
     from inspections.models import Survey
     from subsidies.models import SubsidyApplication
 
@@ -133,7 +132,6 @@ def case_timeline(case: Case) -> list[dict[str, Any]]:
                         "to": None,
                         "changes": changes,
                         "reason": row.history_change_reason or "",
-                        "event": None,
                     },
                 )
             )
