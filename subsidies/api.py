@@ -29,7 +29,7 @@ WAITING_STATE = {
 def for_leader(qs: QuerySet[SubsidyApplication], user: User) -> QuerySet[SubsidyApplication]:
     """Mark each application ``linked`` when its county is one the user follows (联系挂点) and put
     those first: a leader signs off first for the counties they are linked to."""
-    if user.role != Role.LEADER:
+    if getattr(user, "role", None) != Role.LEADER:
         return qs.annotate(linked=Value(False, output_field=BooleanField()))
     links = User.linked_federations.through.objects.filter(
         user_id=user.pk, federation_id=OuterRef("case__union__federation_id")
@@ -38,7 +38,7 @@ def for_leader(qs: QuerySet[SubsidyApplication], user: User) -> QuerySet[Subsidy
 
 
 def waiting_for(qs: QuerySet[SubsidyApplication], user: User) -> QuerySet[SubsidyApplication]:
-    state = WAITING_STATE.get(user.role)
+    state = WAITING_STATE.get(getattr(user, "role", None))
     return qs.filter(state=state) if state else qs.none()
 
 

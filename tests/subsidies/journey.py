@@ -8,9 +8,12 @@ vary it.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.utils import timezone
@@ -23,6 +26,7 @@ from unions.models import User
 from workflows.models import Case, Stage
 from workflows.services import do_transition
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 ORDER = [
     Stage.SURVEY,
     Stage.SURVEY_REVIEW,
@@ -32,6 +36,14 @@ ORDER = [
     Stage.SELECTION,
     Stage.SUBSIDY,
 ]
+
+
+def freeze_today(monkeypatch, day: date, at: time = time(9)) -> None:
+    """Make "now" ``day`` at ``at`` in Asia/Shanghai, a microsecond later on each call so that
+    timestamps still order. Patches ``django.utils.timezone.now`` for the test only."""
+    start = datetime.combine(day, at, tzinfo=SHANGHAI)
+    ticks = itertools.count()
+    monkeypatch.setattr(timezone, "now", lambda: start + timedelta(microseconds=next(ticks)))
 
 
 def fresh_survey(**changes: Any) -> dict[str, Any]:

@@ -1,0 +1,238 @@
+"""A campaign's figures, per county and city-wide, computed from the records (no typing twice).
+
+``campaign_figures`` is what ``GET /api/v1/campaigns/{id}/figures/`` serves and ``figures.xlsx``
+exports; ``county_figures`` in ``inspections.summaries`` and the leaders' home read the same
+numbers through ``figures_by_federation``. Whatever the number of unions, the figures cost three
+queries: the federations, one GROUP BY over the cases (stage, track, the union's evaluation grade,
+with conditional counts for the standard and for model unions) and one GROUP BY over the subsidy
+applications.
+
+What each figure counts:
+
+- ``cases``: the campaign's cases; ``stages`` and ``tracks`` split them.
+- ``surveyed``: cases whose survey was submitted (past the ``survey`` stage), ``surveyed_by_track``.
+- ``assessed``: cases whose assessment the city approved (``guidance`` or later);
+  ``meeting_standard``: those whose current assessment meets the standard of their track;
+  ``meeting_share`` = meeting_standard ÷ assessed.
+- ``grades``: surveyed cases by the grade of their union's newest member evaluation (会员评家) of
+  the campaign's year or before; ``none`` when there is no graded evaluation.
+- ``model_unions``: cases selected as model unions (``workflows.flows.selected_as_model``).
+- ``subsidies``: ``requested`` (submitted, whatever came of it), ``signed`` (signed off or
+  disbursed: what counts against the budget) and ``disbursed``, each a count and an amount.
+- city-wide only, ``budget``: the campaign's subsidy budget, what is committed and what remains.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.utils.translation import gettext as _
+
+from inspections.models import Assessment, MemberEvaluation
+from inspections.rules import BASICALLY_SATISFIED, SATISFIED, UNSATISFIED
+from subsidies.models import SubsidyApplication
+from unions.models import Federation
+
+from .flows import selected_as_model
+from .models import Campaign, Case, Stage, Track
+
+ZERO = Decimal("0.00")
+S = SubsidyApplication.State
+
+SURVEYED_STAGES = [stage for stage in Stage.values if stage != Stage.SURVEY]
+ASSESSED_STAGES = [Stage.GUIDANCE, Stage.SELECTION, Stage.SUBSIDY, Stage.CLOSED]
+GRADES = (SATISFIED, BASICALLY_SATISFIED, UNSATISFIED, "none")
+SUBSIDY_GROUPS = {
+    "requested": (S.SUBMITTED, S.SIGNED_OFF, S.DISBURSED, S.REJECTED),
+    "signed": (S.SIGNED_OFF, S.DISBURSED),
+    "disbursed": (S.DISBURSED,),
+}
+
+
+def _empty() -> dict[str, Any]:
+    return {
+        "cases": 0,
+        "stages": dict.fromkeys(Stage.values, 0),
+        "tracks": dict.fromkeys(Track.values, 0),
+        "surveyed": 0,
+        "surveyed_by_track": dict.fromkeys(Track.values, 0),
+        "assessed": 0,
+        "meeting_standard": 0,
+        "meeting_share": None,
+        "grades": dict.fromkeys(GRADES, 0),
+        "model_unions": 0,
+        "subsidies": {group: {"count": 0, "amount": ZERO} for group in SUBSIDY_GROUPS},
+    }
+
+
+def _share(part: int, whole: int) -> Decimal | None:
+    return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001")) if whole else None
+
+
+def _add_cases(figures: dict[int, dict[str, Any]], campaign: Campaign, federation_ids) -> None:
+    """One GROUP BY over the campaign's cases."""
+    latest_assessment = Assessment.objects.filter(case=OuterRef("pk")).order_by("-run")
+    newest_grade = (
+        MemberEvaluation.objects.filter(union=OuterRef("union_id"), year__lte=campaign.year)
+        .exclude(grade="")
+        .order_by("-year")
+        .values("grade")[:1]
+    )
+    cases = Case.objects.filter(campaign=campaign)
+    if federation_ids is not None:
+        cases = cases.filter(union__federation_id__in=federation_ids)
+    rows = (
+        cases.annotate(
+            meets=Subquery(latest_assessment.values("meets_standard")[:1]),
+            grade=Subquery(newest_grade),
+            is_model=selected_as_model(),
+        )
+        .values("union__federation_id", "stage", "track", "grade")
+        .annotate(
+            n=Count("id"),
+            meeting=Count("id", filter=Q(meets=True, stage__in=ASSESSED_STAGES)),
+            models=Count("id", filter=Q(is_model=True)),
+        )
+        .order_by()
+    )
+    for row in rows:
+        county = figures.get(row["union__federation_id"])
+        if county is None:
+            continue
+        n, stage, track = row["n"], row["stage"], row["track"]
+        county["cases"] += n
+        county["stages"][stage] += n
+        county["tracks"][track] += n
+        if stage in SURVEYED_STAGES:
+            county["surveyed"] += n
+            county["surveyed_by_track"][track] += n
+            county["grades"][row["grade"] or "none"] += n
+        if stage in ASSESSED_STAGES:
+            county["assessed"] += n
+        county["meeting_standard"] += row["meeting"]
+        county["model_unions"] += row["models"]
+
+
+def _add_subsidies(figures: dict[int, dict[str, Any]], campaign: Campaign, federation_ids) -> None:
+    """One GROUP BY over the campaign's subsidy applications."""
+    applications = SubsidyApplication.objects.filter(case__campaign=campaign)
+    if federation_ids is not None:
+        applications = applications.filter(case__union__federation_id__in=federation_ids)
+    rows = (
+        applications.values("case__union__federation_id", "state")
+        .annotate(n=Count("id"), amount=Sum("amount"))
+        .order_by()
+    )
+    for row in rows:
+        county = figures.get(row["case__union__federation_id"])
+        if county is None:
+            continue
+        for group, states in SUBSIDY_GROUPS.items():
+            if row["state"] in states:
+                county["subsidies"][group]["count"] += row["n"]
+                county["subsidies"][group]["amount"] += row["amount"] or ZERO
+
+
+def figures_by_federation(
+    campaign: Campaign, federation_ids: list[int] | None = None
+) -> dict[int, dict[str, Any]]:
+    """Federation id -> its figures (module docstring), for the given federations or all."""
+    federations = Federation.objects.order_by("code")
+    if federation_ids is not None:
+        federations = federations.filter(pk__in=federation_ids)
+    figures: dict[int, dict[str, Any]] = {}
+    for federation in federations:
+        figures[federation.pk] = {
+            "federation": {
+                "code": federation.code,
+                "name": federation.name,
+                "level": federation.level,
+            },
+            **_empty(),
+        }
+    _add_cases(figures, campaign, federation_ids)
+    _add_subsidies(figures, campaign, federation_ids)
+    for county in figures.values():
+        county["meeting_share"] = _share(county["meeting_standard"], county["assessed"])
+    return figures
+
+
+def _sum(counties: list[dict[str, Any]]) -> dict[str, Any]:
+    total = _empty()
+    for county in counties:
+        for key in ("cases", "surveyed", "assessed", "meeting_standard", "model_unions"):
+            total[key] += county[key]
+        for key in ("stages", "tracks", "surveyed_by_track", "grades"):
+            for name, n in county[key].items():
+                total[key][name] += n
+        for group, values in county["subsidies"].items():
+            total["subsidies"][group]["count"] += values["count"]
+            total["subsidies"][group]["amount"] += values["amount"]
+    total["meeting_share"] = _share(total["meeting_standard"], total["assessed"])
+    return total
+
+
+def campaign_figures(campaign: Campaign, federation_ids: list[int] | None = None) -> dict[str, Any]:
+    """``{"campaign", "counties": [per federation, by code], "city": the sums and the budget}``.
+
+    With ``federation_ids`` (a county officer's own county) only those counties, and no
+    city-wide figures. Values are numbers, Decimals (money, shares) and None; ``as_json`` makes
+    them API.md's strings.
+    """
+    counties = list(figures_by_federation(campaign, federation_ids).values())
+    city = None
+    if federation_ids is None:
+        city = _sum(counties)
+        committed = city["subsidies"]["signed"]["amount"]
+        city["budget"] = {
+            "budget": campaign.subsidy_budget,
+            "committed": committed,
+            "remaining": campaign.subsidy_budget - committed,
+        }
+    return {
+        "campaign": {"id": campaign.pk, "year": campaign.year, "title": campaign.title},
+        "counties": counties,
+        "city": city,
+    }
+
+
+def as_json(value: Any) -> Any:
+    """Money and shares as decimal strings (API.md: never floats), recursively."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: as_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [as_json(item) for item in value]
+    return value
+
+
+def figure_rows(figures: dict[str, Any]) -> list[dict[str, Any]]:
+    """One flat row per county and a last one for the city, for the spreadsheet."""
+    rows = []
+    city = (
+        [{"federation": {"code": "", "name": _("City-wide")}, **figures["city"]}]
+        if figures["city"]
+        else []
+    )
+    for county in [*figures["counties"], *city]:
+        row: dict[str, Any] = {
+            "code": county["federation"]["code"],
+            "name": county["federation"]["name"],
+            "cases": county["cases"],
+            "surveyed": county["surveyed"],
+            "assessed": county["assessed"],
+            "meeting_standard": county["meeting_standard"],
+            "meeting_share": county["meeting_share"],
+            "model_unions": county["model_unions"],
+        }
+        row.update({f"stage_{stage}": n for stage, n in county["stages"].items()})
+        row.update({f"track_{track}": n for track, n in county["tracks"].items()})
+        row.update({f"grade_{grade}": n for grade, n in county["grades"].items()})
+        for group, values in county["subsidies"].items():
+            row[f"subsidies_{group}_count"] = values["count"]
+            row[f"subsidies_{group}_amount"] = values["amount"]
+        rows.append(row)
+    return rows
