@@ -9,8 +9,12 @@ from inspections.api import (
     AssessmentView,
     CampaignBurdenView,
     CaseBurdenView,
+    ImportDetailView,
+    ImportListView,
+    ImportTemplateView,
     OverrideView,
     SurveyView,
+    UnionExportView,
 )
 from notifications.api import MarkReadView, NotificationListView, UnreadCountView
 from subsidies.api import SubsidyViewSet
@@ -31,6 +35,10 @@ urlpatterns = [
     path("cases/<int:pk>/assessment/overrides/", OverrideView.as_view(), name="case-overrides"),
     path("cases/<int:pk>/burden/", CaseBurdenView.as_view(), name="case-burden"),
     path("campaigns/<int:pk>/burden/", CampaignBurdenView.as_view(), name="campaign-burden"),
+    path("imports/", ImportListView.as_view(), name="api-import-list"),
+    path("imports/<int:pk>/", ImportDetailView.as_view(), name="api-import-detail"),
+    path("imports/template.xlsx", ImportTemplateView.as_view(), name="api-import-template"),
+    path("unions/export.xlsx", UnionExportView.as_view(), name="api-union-export"),
     path("notifications/", NotificationListView.as_view(), name="notification-list"),
     path("notifications/read/", MarkReadView.as_view(), name="notification-read"),
     path("notifications/unread/", UnreadCountView.as_view(), name="notification-unread"),

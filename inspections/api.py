@@ -1,19 +1,25 @@
 from __future__ import annotations
 
+from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from lib.errors import NotInScope
-from unions.models import Role
+from lib.errors import NotInScope, RoleForbidden
+from lib.xlsx import CONTENT_TYPE
+from unions.models import Federation, Role
+from workflows.models import Campaign
 from workflows.scope import visible_campaigns, visible_cases
 from workflows.services import get_case_for_user
 
 from . import rules
 from .burden import campaign_burden, case_burden
+from .imports import do_start_import, job_as_dict, visible_import_jobs
 from .services import current_assessment, do_override_finding, do_save_survey, survey_of
+from .views import template_response, union_export_response
 
 
 class SurveyView(APIView):
@@ -98,8 +104,6 @@ class OverrideView(APIView):
     def post(self, request, pk):
         case = get_case_for_user(request.user, pk)
         if request.user.role != Role.COUNTY_OFFICER:
-            from lib.errors import RoleForbidden
-
             raise RoleForbidden()
         serializer = OverrideSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -126,3 +130,88 @@ class CampaignBurdenView(APIView):
             raise NotInScope()
         cases = visible_cases(request.user).filter(campaign=campaign)
         return Response({"campaign": campaign.pk, **campaign_burden(cases)})
+
+
+XLSX = {(200, CONTENT_TYPE): OpenApiTypes.BINARY}
+
+
+class ImportUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    campaign = serializers.PrimaryKeyRelatedField(queryset=Campaign.objects.all())
+    federation = serializers.SlugRelatedField(
+        slug_field="code", queryset=Federation.objects.all(), required=False, allow_null=True
+    )
+
+
+class ImportListView(APIView):
+    """``POST`` an Excel roster (multipart: ``file``, ``campaign``, ``federation`` for federation
+    officers) → 202 and the job, processed in the background; ``GET`` the recent jobs."""
+
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        jobs = visible_import_jobs(request.user)[:50]
+        return Response([job_as_dict(job) for job in jobs])
+
+    @extend_schema(request=ImportUploadSerializer, responses={202: OpenApiTypes.OBJECT})
+    def post(self, request):
+        if request.user.role not in (Role.COUNTY_OFFICER, Role.FEDERATION_OFFICER):
+            raise RoleForbidden()
+        serializer = ImportUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upload = serializer.validated_data["file"]
+        if upload.size > settings.UPLOAD_MAX_BYTES:
+            content = b"x" * (settings.UPLOAD_MAX_BYTES + 1)  # refused below, without reading it
+        else:
+            content = upload.read()
+        job = do_start_import(
+            actor=request.user,
+            campaign=serializer.validated_data["campaign"],
+            federation=serializer.validated_data.get("federation"),
+            file_name=upload.name,
+            content=content,
+        )
+        return Response(job_as_dict(job), status=202)
+
+
+class ImportDetailView(APIView):
+    """One import's progress (``total``, ``done``), ``state`` and, when finished, ``summary`` or
+    ``errors`` (``[{"sheet","row","column","label","cell","message"}]``). Pages poll it."""
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request, pk):
+        job = visible_import_jobs(request.user).filter(pk=pk).first()
+        if job is None:
+            raise NotInScope()
+        return Response(job_as_dict(job))
+
+
+class ImportTemplateView(APIView):
+    """The .xlsx roster template; ``?campaign=`` fills it with the unions in scope (of
+    ``?federation=``) and their surveys, so only changes need typing."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("campaign", int, required=False),
+            OpenApiParameter("federation", str, required=False),
+        ],
+        responses=XLSX,
+    )
+    def get(self, request):
+        return template_response(request)
+
+
+class UnionExportView(APIView):
+    """The union list as .xlsx: same scope and filters as ``GET /api/v1/unions/``, with track,
+    stage, score and the rules unmet or needing review in ``?campaign=`` (default: current)."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(name, str, required=False)
+            for name in ("campaign", "federation", "track", "stage", "union_type", "q")
+        ],
+        responses=XLSX,
+    )
+    def get(self, request):
+        return union_export_response(request)

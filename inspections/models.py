@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -55,7 +54,9 @@ class MemberEvaluation(models.Model):
         verbose_name = _("member evaluation")
         verbose_name_plural = _("member evaluations")
         constraints = [
-            models.UniqueConstraint(fields=["union", "year"], name="one_evaluation_per_union_per_year")
+            models.UniqueConstraint(
+                fields=["union", "year"], name="one_evaluation_per_union_per_year"
+            )
         ]
 
     def __str__(self) -> str:
@@ -83,7 +84,9 @@ class Assessment(models.Model):
     class Meta:
         ordering = ["case", "-run"]
         get_latest_by = "run"
-        constraints = [models.UniqueConstraint(fields=["case", "run"], name="one_run_number_per_case")]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "run"], name="one_run_number_per_case")
+        ]
 
     def __str__(self) -> str:
         return f"{self.case} #{self.run}"
@@ -146,7 +149,9 @@ class CountySummary(models.Model):
         verbose_name = _("county summary")
         verbose_name_plural = _("county summaries")
         constraints = [
-            models.UniqueConstraint(fields=["campaign", "federation"], name="one_summary_per_county")
+            models.UniqueConstraint(
+                fields=["campaign", "federation"], name="one_summary_per_county"
+            )
         ]
 
     def __str__(self) -> str:
@@ -192,3 +197,46 @@ class EvidenceFile(models.Model):
     history = HistoricalRecords()
 
 
+class ImportJob(models.Model):
+    """One upload of the Excel roster (``inspections.imports``): its file, its progress and its
+    outcome. All or nothing: ``done`` counts rows checked, and the rows are written in one
+    transaction only when every row is valid; otherwise ``errors`` lists each bad cell.
+
+    ``errors``: ``[{"sheet", "row", "column", "label", "cell", "message"}]`` (``cell`` as
+    ``工会及调查!F12``). ``summary``: counts of what the import changed. The job is an operational
+    record, not audited itself: the unions, cases and surveys it changes carry the history.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        CHECKING = "checking", _("Checking rows")
+        SAVING = "saving", _("Saving")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    FINISHED = (State.DONE, State.FAILED)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    federation = models.ForeignKey("unions.Federation", on_delete=models.PROTECT, related_name="+")
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="+")
+    file_name = models.CharField(_("file name"), max_length=200)
+    file_sha256 = models.CharField(max_length=64, db_index=True)
+    content = models.BinaryField()
+    state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("Excel import")
+        verbose_name_plural = _("Excel imports")
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_state_display()})"
