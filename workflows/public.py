@@ -44,6 +44,10 @@ class ModelUnion:
     areas_total: int
     grade: str
 
+    @property
+    def score_percent(self) -> str:
+        return f"{self.score * 100:.0f}%" if self.score is not None else ""
+
 
 @dataclass(frozen=True)
 class CountyGroup:
