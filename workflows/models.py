@@ -248,6 +248,15 @@ class GuidanceAction(models.Model):
     owner = models.CharField(_("owner"), max_length=100, blank=True)
     due_on = models.DateField(_("due on"), null=True, blank=True)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("done by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    done_note = models.TextField(_("what was done"), blank=True)
     closed_by_reassessment = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
