@@ -31,7 +31,7 @@ from workflows.management.commands.verify_audit import verify_all
 from workflows.models import Case, Event, Stage
 from workflows.services import do_create_case, do_transition, do_update_campaign
 
-from .conftest import advance, submitted_subsidy
+from .builders import advance, submitted_subsidy
 
 pytestmark = [
     pytest.mark.postgres,
