@@ -10,7 +10,7 @@ While open, the socket re-checks every ``refresh_seconds`` that:
    closed with 4401, and the client stops reconnecting);
 2. it is still in its group. channels-redis drops a member after ``group_expiry`` (a day by
    default), and a Redis restarted without persistence forgets every group; joining again
-   refreshes both. If the channel layer cannot be reached the socket closes with 1011, so the
+   refreshes both. If the channel layer cannot be reached the socket closes with 4503, so the
    client reconnects and catches up rather than wait on a silent socket.
 """
 
@@ -31,11 +31,32 @@ from .dispatch import group_for
 log = logging.getLogger(__name__)
 
 CLOSE_LOGGED_OUT = 4401
-CLOSE_LAYER_DOWN = 1011
+# Servers may close only with 1000 or 3000-4999: 4503 is "unavailable for now, reconnect".
+CLOSE_LAYER_DOWN = 4503
 
 
 class NotificationConsumer(AsyncJsonWebsocketConsumer):
     refresh_seconds: float = 300.0
+
+    async def __call__(self, scope, receive, send):
+        """Run the socket; whatever ends it, stop the refresher with it. When the channel layer
+        fails (Redis down: the consumer's receive raises), close with 4503 so the client
+        reconnects and catches up, instead of leaving daphne a traceback."""
+        try:
+            await super().__call__(scope, receive, send)
+        except Exception as exc:
+            if not getattr(self, "accepted", False):
+                raise
+            log.warning("notification socket of user %s failed: %r", self.user_id, exc)
+            with contextlib.suppress(Exception):
+                await send({"type": "websocket.close", "code": CLOSE_LAYER_DOWN})
+        finally:
+            self._stop_refresher()
+
+    def _stop_refresher(self) -> None:
+        refresher = getattr(self, "refresher", None)
+        if refresher is not None and not refresher.done():
+            refresher.cancel()
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -46,14 +67,11 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         self.group = group_for(user.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        self.accepted = True
         self.refresher = asyncio.get_running_loop().create_task(self._refresh_forever())
 
     async def disconnect(self, code: int) -> None:
-        refresher = getattr(self, "refresher", None)
-        if refresher is not None:
-            refresher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await refresher
+        self._stop_refresher()
         if hasattr(self, "group"):
             with contextlib.suppress(Exception):  # the layer may be down; the group expires anyway
                 await self.channel_layer.group_discard(self.group, self.channel_name)

@@ -195,6 +195,8 @@ def write(drafts: Iterable[Draft]) -> list[Notification]:
 def _write_batch(drafts: list[Draft]) -> list[Notification]:
     recipient_ids = sorted({d.recipient.pk for d in drafts})
     # Lock in id order: two writers notifying overlapping users queue instead of deadlocking.
+    # FOR NO KEY UPDATE: it queues notification writers, yet leaves alone the key-share locks
+    # that inserting an event or history row naming the user as actor takes.
     list(
         User.objects.select_for_update(no_key=True)
         .filter(pk__in=recipient_ids)

@@ -4,11 +4,18 @@ rendered in the recipient's language (DESIGN.md invariant 4)."""
 from __future__ import annotations
 
 import asyncio
+import threading
+import uuid
 
 import pytest
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
-from django.db import transaction
+from channels.layers import (
+    DEFAULT_CHANNEL_LAYER,
+    InMemoryChannelLayer,
+    channel_layers,
+    get_channel_layer,
+)
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from inspections.services import do_save_survey
@@ -20,20 +27,32 @@ from workflows.services import do_transition
 
 
 class Listener:
-    """A channel of the project's channel layer joined to users' groups, as a socket would be."""
+    """A channel of the project's channel layer joined to users' groups, as a socket would be.
+
+    The channel has an ordinary name (no ``!``), so with the Redis layer each drain can use its
+    own layer instance: channels-redis binds a receive buffer to the event loop that made it,
+    and every ``async_to_sync`` call runs a new loop.
+    """
 
     def __init__(self, *users):
         self.layer = get_channel_layer()
-        self.channel = async_to_sync(self.layer.new_channel)()
+        self.channel = f"listener.{uuid.uuid4().hex}"
         for user in users:
             async_to_sync(self.layer.group_add)(group_for(user.pk), self.channel)
 
+    def _receiver(self):
+        if isinstance(self.layer, InMemoryChannelLayer):
+            return self.layer
+        return channel_layers.make_backend(DEFAULT_CHANNEL_LAYER)
+
     def messages(self, wait: float = 0.3) -> list[dict]:
+        receiver = self._receiver()
+
         async def drain():
             got = []
             while True:
                 try:
-                    got.append(await asyncio.wait_for(self.layer.receive(self.channel), wait))
+                    got.append(await asyncio.wait_for(receiver.receive(self.channel), wait))
                 except TimeoutError:
                     return got
 
@@ -154,3 +173,42 @@ def test_it_writes_a_reminder_once_per_recipient_and_key(xunyang_officer, xunyan
     assert len(first) == 2
     assert second == []
     assert Notification.objects.filter(dedupe_key="k").count() == 2
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_it_makes_one_users_rows_commit_in_id_order(xunyang_officer, federation_officer):
+    """Two transactions notifying one user: the second waits for the first to commit, so its
+    row has the larger id and names the first as ``previous`` (what makes ``?after`` complete)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks across connections need PostgreSQL (SQLite has one writer)")
+    first_written, release, second_done = threading.Event(), threading.Event(), threading.Event()
+    rows: dict[str, Notification] = {}
+
+    def first():
+        try:
+            with transaction.atomic():
+                (rows["first"],) = write([Draft(xunyang_officer, "roster_stale", {"union": "甲"})])
+                first_written.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    def second():
+        try:
+            first_written.wait(10)
+            (rows["second"],) = write([Draft(xunyang_officer, "roster_stale", {"union": "乙"})])
+            second_done.set()
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    assert first_written.wait(10)
+    assert not second_done.wait(0.7)  # blocked on the recipient's lock
+    release.set()
+    for thread in threads:
+        thread.join(10)
+
+    assert rows["second"].pk > rows["first"].pk
+    assert rows["second"].previous == rows["first"].pk
