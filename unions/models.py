@@ -59,12 +59,39 @@ class ParkLevel(models.TextChoices):
 
 
 def validate_uscc(value: str) -> None:
-    if value and not uscc.is_valid(value):
-        raise ValidationError(
-            _("%(value)s is not a valid unified social credit code (check character wrong)."),
-            params={"value": value},
-            code="invalid_uscc",
+    """GB 32100-2015, with a message that says what is wrong, so the officer knows what to fix."""
+    if not value:
+        return
+    code = uscc.normalize(value)
+    problem = uscc.problem(code)
+    if problem is None:
+        return
+    if problem == uscc.LENGTH:
+        message = _("A unified social credit code has 18 characters; %(value)s has %(length)d.")
+    elif problem == uscc.CHARACTERS:
+        message = _(
+            "%(value)s is not a unified social credit code: it may only hold digits and capital "
+            "letters other than I, O, S, V and Z."
         )
+    elif problem == uscc.DIVISION:
+        message = _(
+            "%(value)s is not a unified social credit code: characters 3 to 8 are the digits of "
+            "an administrative division code."
+        )
+    else:
+        message = _(
+            "%(value)s is not a valid unified social credit code: its last character should be "
+            "%(expected)s, so one character is mistyped."
+        )
+    raise ValidationError(
+        message,
+        params={
+            "value": value,
+            "length": len(code),
+            "expected": uscc.check_character(code[:17]) if problem == uscc.CHECK else "",
+        },
+        code="invalid_uscc",
+    )
 
 
 class Union(models.Model):
@@ -113,6 +140,8 @@ class Union(models.Model):
 
     def clean(self) -> None:
         errors = {}
+        if self.credit_code:
+            self.credit_code = uscc.normalize(self.credit_code)
         if self.ownership and self.union_type != UnionType.ENTERPRISE:
             errors["ownership"] = _("Ownership applies to enterprises only.")
         if self.park_level and self.union_type != UnionType.INDUSTRIAL_PARK:

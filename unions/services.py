@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -118,6 +119,11 @@ def do_create_user(
         errors.setdefault("union", [_("A union reporter needs --union.")])
     if User.objects.filter(username=username).exists():
         errors["username"] = [_("A user with that username already exists.")]
+    if not encoded_password:
+        try:
+            password_validation.validate_password(password)
+        except ValidationError as exc:
+            errors["password"] = list(exc.messages)
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():

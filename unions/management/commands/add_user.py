@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from lib.errors import InvalidInput
 from unions.models import Role
@@ -32,4 +33,9 @@ class Command(BaseCommand):
             raise CommandError(
                 "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.errors.items())
             ) from None
-        self.stdout.write(self.style.SUCCESS(f"Created {user.username} ({user.get_role_display()})"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                _("Created %(username)s (%(role)s).")
+                % {"username": user.username, "role": user.get_role_display()}
+            )
+        )
