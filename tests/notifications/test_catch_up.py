@@ -28,6 +28,8 @@ def test_it_returns_what_was_missed_after_an_id_in_order_without_duplicates(
     mine = _notify(xunyang_officer, 3)
     _notify(xunyang_officer_2, 2)  # interleaved ids of someone else
     mine += _notify(xunyang_officer, 2, start=3)
+    xunyang_officer.language = "en"  # the msgids, whatever the Chinese catalogue says
+    xunyang_officer.save(update_fields=["language"])
     api.as_user(xunyang_officer)
 
     first = api.get(URL, {"after": mine[1]}).json()
