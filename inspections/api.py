@@ -149,7 +149,7 @@ class ImportListView(APIView):
 
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(operation_id="imports_list", responses=OpenApiTypes.OBJECT)
     def get(self, request):
         jobs = visible_import_jobs(request.user)[:50]
         return Response([job_as_dict(job) for job in jobs])

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -22,6 +22,14 @@ from .services import (
 )
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "properties": {"six_haves": {"type": "string", "format": "decimal"},
+                       "six_norms": {"type": "string", "format": "decimal"}},
+        "required": ["six_haves", "six_norms"],
+    }
+)
 class SubsidyAmountsField(serializers.Field):
     """``{"six_haves": "5000.00", "six_norms": "8000.00"}``, as API.md writes it."""
 
