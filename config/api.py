@@ -20,6 +20,8 @@ from notifications.api import MarkReadView, NotificationListView, UnreadCountVie
 from subsidies.api import SubsidyViewSet
 from unions.api import FederationViewSet, UnionViewSet
 from workflows.api import CampaignViewSet, CaseViewSet
+from workflows.api_figures import CampaignFiguresView, CampaignFiguresXlsxView, LeaderHomeView
+from workflows.api_guidance import GuidanceDoneView, GuidanceView
 
 router = DefaultRouter(trailing_slash=True)
 router.register("federations", FederationViewSet, basename="federation")
@@ -39,6 +41,11 @@ urlpatterns = [
     path("imports/<int:pk>/", ImportDetailView.as_view(), name="api-import-detail"),
     path("imports/template.xlsx", ImportTemplateView.as_view(), name="api-import-template"),
     path("unions/export.xlsx", UnionExportView.as_view(), name="api-union-export"),
+    path("cases/<int:pk>/guidance/", GuidanceView.as_view(), name="case-guidance"),
+    path("cases/<int:pk>/guidance/<int:action_id>/done/", GuidanceDoneView.as_view(), name="case-guidance-done"),
+    path("campaigns/<int:pk>/figures/", CampaignFiguresView.as_view(), name="campaign-figures"),
+    path("campaigns/<int:pk>/figures.xlsx", CampaignFiguresXlsxView.as_view(), name="campaign-figures-xlsx"),
+    path("leader/home/", LeaderHomeView.as_view(), name="leader-home"),
     path("notifications/", NotificationListView.as_view(), name="notification-list"),
     path("notifications/read/", MarkReadView.as_view(), name="notification-read"),
     path("notifications/unread/", UnreadCountView.as_view(), name="notification-unread"),

@@ -25,7 +25,9 @@ from .guidance import suggested_step
 from .models import Assessment, Finding, MemberEvaluation, Survey
 from .survey import FIELDS_BY_PATH, flatten, prefill_from, validate_survey
 
-EDITABLE_STAGES = (Stage.SURVEY,)
+# During guidance the union puts things right and its survey is brought up to date, so that
+# ``reassess`` (NORMS.md: "reruns the rules on the current survey") can find the rules now met.
+EDITABLE_STAGES = (Stage.SURVEY, Stage.GUIDANCE)
 
 
 def today() -> date:
@@ -124,7 +126,7 @@ def do_save_survey(case: Case, data: dict[str, Any], *, actor: User) -> Survey:
         if case.stage not in EDITABLE_STAGES:
             from lib.errors import Conflict
 
-            raise Conflict(_("The survey can only be changed at the survey stage."))
+            raise Conflict(_("The survey can only be changed at the survey or guidance stage."))
         cleaned, errors = validate_survey(
             data, today=today(), union_type=case.union.union_type, track=case.track
         )
@@ -341,29 +343,40 @@ def do_override_finding(case_id: int, rule: str, outcome: str, reason: str, *, a
 
 
 def make_guidance_plan(case: Case, *, actor: User | None) -> list[GuidanceAction]:
-    """One action per unmet (or undecided) rule, with the clause and a suggested step."""
+    """One action per unmet (or undecided) rule, with the clause and a suggested step.
+
+    On a later approval (after ``reassess``) an action whose rule is unmet again reopens, and one
+    whose rule is now met closes (an officer's override after the rerun can meet it too)."""
     assessment = current_assessment(case)
     if assessment is None:
         return []
     made = []
     due = case.campaign.summary_deadline
-    for finding in assessment.findings.exclude(outcome__in=[rules.MET, rules.NOT_APPLICABLE, rules.ADVISORY]):
-        rule = rules.RULES.get(finding.rule)
-        action, created = GuidanceAction.objects.get_or_create(
-            case=case,
-            rule=finding.rule,
-            defaults={
-                "clause": rule.clause if rule else "",
-                "step": suggested_step(finding.rule),
-                "owner": case.union.contact_name,
-                "due_on": due,
-            },
-        )
-        if not created and action.done_at is not None:
+    findings = list(assessment.findings.all())
+    existing = {action.rule: action for action in GuidanceAction.objects.filter(case=case)}
+    for finding in findings:
+        if finding.outcome in (rules.MET, rules.NOT_APPLICABLE, rules.ADVISORY):
+            continue
+        action = existing.get(finding.rule)
+        if action is None:
+            rule = rules.RULES.get(finding.rule)
+            action = GuidanceAction(
+                case=case,
+                rule=finding.rule,
+                clause=rule.clause if rule else "",
+                step=suggested_step(finding.rule),
+                owner=case.union.contact_name,
+                due_on=due,
+            )
+            _save(action, actor, _("Guidance plan made"), force_insert=True)
+        elif action.done_at is not None:
             action.done_at = None
+            action.done_by = None
             action.closed_by_reassessment = False
             _save(action, actor, _("Rule unmet again"))
         made.append(action)
+    summary = rules.summarize(assessment.track, {f.rule: f.outcome for f in findings})
+    _close_met_guidance(case, summary, actor)
     return made
 
 

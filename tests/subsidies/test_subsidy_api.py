@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.utils.translation import gettext
 
 from notifications.models import Notification
 from subsidies.models import SubsidyApplication
@@ -135,7 +136,7 @@ def test_it_goes_from_draft_to_disbursed_with_one_event_and_history_row_per_step
     ]
     history = SubsidyApplication.objects.get(pk=created["id"]).history.order_by("history_id")
     assert [(h.state, h.history_user.username, h.history_change_reason) for h in history] == [
-        ("draft", "xunyang", "Subsidy application created"),
+        ("draft", "xunyang", gettext("Subsidy application created")),
         ("submitted", "xunyang", "申请示范工会补助"),
         ("signed_off", "leader", "同意"),
         ("disbursed", "fed", "已拨付"),
