@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.utils import translation
 
 from inspections import rules, services
 from inspections.models import Assessment, Finding
@@ -15,6 +16,13 @@ from workflows.models import Event, Stage
 from workflows.services import do_create_case
 
 ASSESSED_ON = date(2022, 9, 1)  # the date NORMS.md's example is assessed on
+
+
+def said(msgid: str) -> set[str]:
+    """A message as the services store it: its msgid, or its zh-hans translation (the default
+    language of requests and of calls outside one)."""
+    with translation.override("zh-hans"):
+        return {msgid, translation.gettext(msgid)}
 
 
 @pytest.fixture
@@ -98,9 +106,8 @@ def test_it_stores_the_findings_with_their_history(api, today, case, reporter, x
     assert findings.count() == len(rules.RULES_BY_TRACK["six_norms"])
     history = Finding.history.filter(assessment_id=assessment.pk)
     assert history.count() == findings.count()
-    assert {(h.history_user_id, h.history_change_reason) for h in history} == {
-        (xunyang_officer.pk, "Rules run")
-    }
+    assert {h.history_user_id for h in history} == {xunyang_officer.pk}
+    assert {h.history_change_reason for h in history} <= said("Rules run")
 
 
 def test_it_lets_the_county_officer_override_a_finding_with_a_reason(

@@ -511,3 +511,56 @@ def test_it_exports_with_the_lists_filters(api, campaign, case, wuning_case, fed
     assert names == [case.union.name]
     refused = api.get("/api/v1/unions/export.xlsx", {"stage": "nowhere"})
     assert refused.status_code == 400 and "stage" in refused.json()["errors"]
+
+
+# --- pages ----------------------------------------------------------------------------------------
+
+
+def test_it_takes_an_upload_on_the_import_page_and_shows_every_bad_cell(
+    client, campaign, xunyang_officer
+):
+    client.force_login(xunyang_officer)
+    assert client.get("/imports/").status_code == 200
+    rows = [union_row("九江浔阳纺织有限公司工会", founded_on=None)]
+    file = io.BytesIO(excel.build_template(rows))
+    file.name = "名册.xlsx"
+
+    response = client.post("/imports/", {"campaign": campaign.pk, "file": file})
+
+    job = ImportJob.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/imports/{job.pk}/"
+    imports.run_import(job.pk)  # the worker starts on commit; the test's transaction never commits
+    page = client.get(f"/imports/{job.pk}/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "工会及调查!E3" in text and "建会日期" in text
+    assert f"/api/v1/imports/{job.pk}/" in text  # what the page polls
+
+
+def test_it_hides_an_import_of_another_county(client, campaign, xunyang_officer, wuning_officer):
+    job = imports.do_start_import(
+        actor=xunyang_officer,
+        campaign=campaign,
+        federation=None,
+        file_name="roster.xlsx",
+        content=excel.build_template(),
+        start=False,
+    )
+    client.force_login(wuning_officer)
+
+    assert client.get(f"/imports/{job.pk}/").status_code == 404
+    assert f"/imports/{job.pk}/" not in client.get("/imports/").content.decode()
+
+
+def test_it_serves_the_template_and_the_export_as_pages(client, campaign, case, xunyang_officer):
+    client.force_login(xunyang_officer)
+
+    template = client.get(f"/imports/template.xlsx?campaign={campaign.pk}")
+    export = client.get("/unions/export.xlsx")
+
+    assert template.status_code == export.status_code == 200
+    assert (
+        sheet_of(template.content).cell(row=excel.FIRST_DATA_ROW, column=1).value == case.union.name
+    )
+    assert export["Content-Type"].startswith("application/vnd.openxmlformats")
