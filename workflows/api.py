@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -38,12 +39,12 @@ class SubsidyAmountsField(serializers.Field):
 
     def to_internal_value(self, data) -> dict:
         if not isinstance(data, dict):
-            raise serializers.ValidationError("Expected an object with six_haves and six_norms.")
+            raise serializers.ValidationError(_("Expected an object with six_haves and six_norms."))
         field = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
         out, errors = {}, {}
         for key in ("six_haves", "six_norms"):
             if key not in data:
-                errors[key] = ["This field is required."]
+                errors[key] = [_("This field is required.")]
                 continue
             try:
                 out[f"subsidy_{key}"] = field.run_validation(data[key])
@@ -78,7 +79,7 @@ class CampaignSerializer(serializers.ModelSerializer):
         summary = attrs.get("summary_deadline", getattr(self.instance, "summary_deadline", None))
         if survey and summary and summary < survey:
             raise serializers.ValidationError(
-                {"summary_deadline": ["The summary deadline cannot be before the survey deadline."]}
+                {"summary_deadline": [_("The summary deadline cannot be before the survey deadline.")]}
             )
         return attrs
 
