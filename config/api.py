@@ -16,6 +16,7 @@ from inspections.api import (
     SurveyView,
     UnionExportView,
 )
+from inspections.api_visits import CaseVisitsView, EvidenceDownloadView
 from notifications.api import MarkReadView, NotificationListView, UnreadCountView
 from subsidies.api import SubsidyViewSet
 from unions.api import FederationViewSet, UnionViewSet
@@ -42,6 +43,8 @@ urlpatterns = [
     path("imports/template.xlsx", ImportTemplateView.as_view(), name="api-import-template"),
     path("unions/export.xlsx", UnionExportView.as_view(), name="api-union-export"),
     path("cases/<int:pk>/guidance/", GuidanceView.as_view(), name="case-guidance"),
+    path("cases/<int:pk>/visits/", CaseVisitsView.as_view(), name="case-visits"),
+    path("evidence/<int:pk>/", EvidenceDownloadView.as_view(), name="evidence-download"),
     path("cases/<int:pk>/guidance/<int:action_id>/done/", GuidanceDoneView.as_view(), name="case-guidance-done"),
     path("campaigns/<int:pk>/figures/", CampaignFiguresView.as_view(), name="campaign-figures"),
     path("campaigns/<int:pk>/figures.xlsx", CampaignFiguresXlsxView.as_view(), name="campaign-figures-xlsx"),
