@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from django.db.models import OuterRef, Subquery
 from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.response import Response
 
+from lib.schema import errors
 from workflows.models import Campaign, Case, Stage, Track
 
 from .models import Federation, Union
@@ -107,6 +109,7 @@ class UnionViewSet(
         qs = visible_unions(self.request.user).select_related("federation")
         return with_current_case(qs, current_campaign())
 
+    @extend_schema(responses={201: UnionSerializer, **errors(400, 403)})
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -115,6 +118,7 @@ class UnionViewSet(
         union = do_create_union(actor=request.user, data=data, reason=reason)
         return Response(self._render(union.pk), status=201)
 
+    @extend_schema(responses={200: UnionSerializer, **errors(400, 403, 404)})
     def partial_update(self, request, *args, **kwargs):
         union = self.get_object()
         serializer = self.get_serializer(union, data=request.data, partial=True)

@@ -1,15 +1,17 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from lib.api import idempotent
+from lib.schema import errors
 from unions.models import Union
 from unions.scope import visible_unions
 
+from .flows import TRANSITION_NAMES
 from .history import case_timeline
 from .models import Campaign, Case
 from .scope import visible_campaigns, visible_cases
@@ -97,6 +99,7 @@ class CampaignViewSet(
     def get_queryset(self):
         return visible_campaigns(self.request.user)
 
+    @extend_schema(responses={201: CampaignSerializer, **errors(400, 403)})
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -153,6 +156,35 @@ class CommentSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class ActorSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    name = serializers.CharField()
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    """One entry of ``GET /api/v1/cases/{id}/history/`` (documentation only)."""
+
+    at = serializers.DateTimeField()
+    actor = ActorSerializer(allow_null=True, help_text="Null for what the system did.")
+    action = serializers.CharField(
+        help_text="The transition name for transitions; create, update_track, override, "
+        "subsidy.<transition>, or <model>.create/update for a field change no event names."
+    )
+    from_ = serializers.CharField(allow_null=True)
+    to = serializers.CharField(allow_null=True)
+    changes = serializers.DictField(
+        child=serializers.ListField(min_length=2, max_length=2, allow_null=True),
+        help_text="field: [old, new]",
+    )
+    reason = serializers.CharField(allow_blank=True)
+    event = serializers.IntegerField(allow_null=True, help_text="The event row shown, if any.")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")  # "from" is a Python keyword
+        return fields
+
+
 class CaseViewSet(
     mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet
 ):
@@ -168,7 +200,9 @@ class CaseViewSet(
         context["with_transitions"] = self.action != "list"
         return context
 
-    @extend_schema(request=CaseCreateSerializer, responses=CaseSerializer)
+    @extend_schema(
+        request=CaseCreateSerializer, responses={201: CaseSerializer, **errors(400, 403)}
+    )
     def create(self, request, *args, **kwargs):
         serializer = CaseCreateSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
@@ -179,7 +213,19 @@ class CaseViewSet(
         )
         return Response(self.get_serializer(case).data, status=201)
 
-    @extend_schema(request=CommentSerializer, responses=CaseSerializer)
+    @extend_schema(
+        request=CommentSerializer,
+        responses={200: CaseSerializer, **errors(400, 403, 404, 409)},
+        parameters=[
+            OpenApiParameter(
+                "name",
+                str,
+                OpenApiParameter.PATH,
+                enum=list(TRANSITION_NAMES),
+                description="The transition (API.md, \"The case's stages and transitions\").",
+            )
+        ],
+    )
     @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)")
     @idempotent
     def transitions(self, request, pk=None, name=None):
@@ -189,7 +235,8 @@ class CaseViewSet(
         case = get_case_for_user(request.user, case.pk)
         return Response(self.get_serializer(case).data)
 
-    @action(detail=True, methods=["get"])
+    @extend_schema(responses={200: HistoryEntrySerializer(many=True), **errors(404)})
+    @action(detail=True, methods=["get"], pagination_class=None)
     def history(self, request, pk=None):
         case = get_case_for_user(request.user, pk)
         # Every entry has the same keys: API.md's, and the id of the event it shows (or null).
