@@ -16,6 +16,7 @@ from inspections.api import (
     SurveyView,
     UnionExportView,
 )
+from inspections.api_summaries import SummaryBoardView, SummaryViewSet
 from inspections.api_visits import CaseVisitsView, EvidenceDownloadView
 from notifications.api import MarkReadView, NotificationListView, UnreadCountView
 from subsidies.api import SubsidyViewSet
@@ -30,6 +31,7 @@ router.register("unions", UnionViewSet, basename="union")
 router.register("campaigns", CampaignViewSet, basename="campaign")
 router.register("cases", CaseViewSet, basename="case")
 router.register("subsidies", SubsidyViewSet, basename="subsidy")
+router.register("summaries", SummaryViewSet, basename="api-summary")
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),
@@ -46,6 +48,7 @@ urlpatterns = [
     path("cases/<int:pk>/visits/", CaseVisitsView.as_view(), name="case-visits"),
     path("evidence/<int:pk>/", EvidenceDownloadView.as_view(), name="evidence-download"),
     path("cases/<int:pk>/guidance/<int:action_id>/done/", GuidanceDoneView.as_view(), name="case-guidance-done"),
+    path("campaigns/<int:pk>/summary-board/", SummaryBoardView.as_view(), name="campaign-summary-board"),
     path("campaigns/<int:pk>/figures/", CampaignFiguresView.as_view(), name="campaign-figures"),
     path("campaigns/<int:pk>/figures.xlsx", CampaignFiguresXlsxView.as_view(), name="campaign-figures-xlsx"),
     path("leader/home/", LeaderHomeView.as_view(), name="leader-home"),
