@@ -333,7 +333,7 @@ def test_it_lists_each_transition_with_whether_this_user_may_fire_it_and_why_not
     by_name = {
         t["name"]: t
         for t in api.as_user(xunyang_officer)
-        .get(f"/api/v1/cases/{case.pk}/")
+        .get(f"/api/v1/cases/{case.pk}/", HTTP_ACCEPT_LANGUAGE="en")
         .data["available_transitions"]
     }
     assert set(by_name) == {"reassess", "recommend_model", "close"}
@@ -341,12 +341,16 @@ def test_it_lists_each_transition_with_whether_this_user_may_fire_it_and_why_not
     assert not by_name["close"]["allowed"]
     assert by_name["close"]["reason"] == "Your role may not do this."
     assert all(set(t) == {"name", "label", "allowed", "reason"} for t in by_name.values())
-    as_leader = api.as_user(leader).get(f"/api/v1/cases/{case.pk}/").data["available_transitions"]
+    as_leader = (
+        api.as_user(leader)
+        .get(f"/api/v1/cases/{case.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+        .data["available_transitions"]
+    )
     assert not any(t["allowed"] for t in as_leader)
     as_fed = {
         t["name"]: t
         for t in api.as_user(federation_officer)
-        .get(f"/api/v1/cases/{case.pk}/")
+        .get(f"/api/v1/cases/{case.pk}/", HTTP_ACCEPT_LANGUAGE="en")
         .data["available_transitions"]
     }
     assert as_fed["close"]["allowed"] and not as_fed["reassess"]["allowed"]
