@@ -9,15 +9,17 @@ from simple_history.admin import SimpleHistoryAdmin
 
 
 class AuditedAdmin(SimpleHistoryAdmin):
-    """Read-only for auditors; history rows can never be reverted or deleted from here."""
+    """Read-only for everyone, superusers included: a domain record changes only through its
+    service, which also derives what follows (a new founding date re-derives tracks, a stage
+    change writes its event and notifications). History rows are never reverted or deleted."""
 
     history_list_display = ["history_change_reason"]
 
     def has_add_permission(self, request, *args):
-        return request.user.is_superuser and super().has_add_permission(request, *args)
+        return False
 
     def has_change_permission(self, request, obj=None):
-        return request.user.is_superuser and super().has_change_permission(request, obj)
+        return False
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -27,3 +27,11 @@ class UserAdmin(BaseUserAdmin, AuditedAdmin):
         ("Scope", {"fields": ("role", "display_name", "federation", "union", "linked_federations")}),
     )
     raw_id_fields = ["union"]
+
+    # Accounts are the one thing a superuser keeps in the admin (deactivate, reset a password);
+    # the change is audited with the admin user as its author (HistoryRequestMiddleware).
+    def has_add_permission(self, request, *args):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
