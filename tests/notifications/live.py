@@ -76,47 +76,64 @@ class RedisServer:
 
 
 class Daphne:
-    """One ASGI server process of the project, as production runs it."""
+    """One ASGI server process of the project, as production runs it.
+
+    The listening socket belongs to this object, not to the process: ``stop()`` then ``start()``
+    restarts the server on the same port (connections made meanwhile wait in the backlog, as
+    with systemd socket activation).
+    """
 
     def __init__(self, env: dict[str, str], log_dir: Path, name: str):
+        self.env, self.name = env, name
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(1024)
         self.port = self.sock.getsockname()[1]
         self.log = log_dir / f"daphne-{name}-{self.port}.log"
+        self.process: subprocess.Popen | None = None
+        self.start()
+
+    def start(self) -> None:
         fd = self.sock.fileno()
-        with self.log.open("w") as log:
+        with self.log.open("a") as log:
             self.process = subprocess.Popen(  # noqa: S603 - our own fixed command line
                 [sys.executable, "-m", "daphne", "--fd", str(fd), "config.asgi:application"],
                 cwd=BASE_DIR,
-                env=env,
+                env=self.env,
                 pass_fds=[fd],
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        self.sock.close()  # the child holds it now
-        _wait(self._healthy, f"daphne {name} on port {self.port}")
+        _wait(self._healthy, f"daphne {self.name} on port {self.port}")
 
     def _healthy(self) -> bool:
         if self.process.poll() is not None:
-            raise RuntimeError(f"daphne exited: {self.log.read_text()[-2000:]}")
+            raise RuntimeError(f"daphne exited: {self.log_tail()}")
         try:
-            return http(self, "GET", "/healthz/")[0] == 200
+            return http(self, "GET", "/healthz/", timeout=2)[0] == 200
         except OSError:
             return False
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
 
     @property
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/ws/notifications/"
 
     def stop(self) -> None:
-        if self.process.poll() is None:
+        if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
                 self.process.wait(10)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+    def close(self) -> None:
+        self.stop()
+        self.sock.close()
 
     def log_tail(self, size: int = 3000) -> str:
         return self.log.read_text()[-size:]

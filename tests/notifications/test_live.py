@@ -70,7 +70,7 @@ def servers(redis, django_db_setup, tmp_path_factory):
         yield started
     finally:
         for server in started:
-            server.stop()
+            server.close()
 
 
 @pytest.fixture(autouse=True)
