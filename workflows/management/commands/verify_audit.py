@@ -26,7 +26,8 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db.models import OuterRef, Subquery
+from django.db.models import CharField, OuterRef, Subquery, Value
+from django.db.models.functions import Cast, Concat
 
 from subsidies.models import SubsidyApplication
 from workflows.models import Case, ChainHead, Event
@@ -175,9 +176,9 @@ def verify_states(*, chunk_size: int = 5000) -> Iterator[AuditFinding]:
         (SubsidyApplication, "subsidy", "state", SubsidyApplication.history.model),
     ]
     for model, subject, field, historical in checks:
-        last_event = Event.objects.filter(subject=subject, subject_id=OuterRef("pk")).order_by(
-            "-id"
-        )
+        # By chain name, so the (chain, id) index finds each subject's last event.
+        chain_of = Concat(Value(f"{subject}:"), Cast(OuterRef("pk"), CharField()))
+        last_event = Event.objects.filter(chain=chain_of).order_by("-id")
         last_history = historical.objects.filter(id=OuterRef("pk")).order_by("-history_id")
         rows = (
             model.objects.annotate(

@@ -1,0 +1,622 @@
+"""Generate a city or a province on PostgreSQL for the benchmarks, fast.
+
+    python bench/generate.py --size city        # 20,000 unions, 14 federations, 5 campaigns
+    python bench/generate.py --size province    # 200,000 unions, 110 federations, 2 campaigns
+    python bench/generate.py --size quick       # 2,000 unions, 3 campaigns (a smoke run)
+    python bench/generate.py --unions 5000 --campaigns 2 --db bench_custom --fresh
+
+The database (``bench_<size>`` unless ``--db``) is created on the server of ``BENCH_PG``
+(default ``postgres://postgres@127.0.0.1:5432``) and migrated; a database that already holds
+the requested number of unions is reused as it is (``--fresh`` drops it first).
+
+Everything is what the application itself would have written, only written in bulk:
+
+1. officers and campaigns through the services (a handful of rows);
+2. unions, cases, surveys, subsidies with their simple-history rows (``+`` on creation, ``~`` on
+   each change, actor and reason set), streamed with ``COPY``;
+3. one event per business action (``create``, each transition, the subsidy's steps), each
+   hashed into its subject's chain in Python with ``Event.compute_hash`` and the chain's head
+   written, so ``manage.py verify_audit`` passes on the result;
+4. per case a path through the stage machine of API.md: past campaigns mostly closed (some
+   returned once or twice), the current campaign spread over the stages like a live one.
+
+Columns come from the models' ``_meta``, so a field added later gets its default without a
+change here. Prints one line per table with its row count and the seconds it took.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SIZES = {
+    "quick": {"unions": 2_000, "campaigns": 3, "federations": 14},
+    "city": {"unions": 20_000, "campaigns": 5, "federations": 14},
+    "province": {"unions": 200_000, "campaigns": 2, "federations": 110},
+}
+PASSWORD = "bench-password-1"  # noqa: S105 - benchmark data only
+CURRENT_YEAR = 2022
+
+# Where the current campaign's cases stand (as load_demo spreads them), in percent.
+CURRENT_PLAN = (
+    ["survey"] * 50
+    + ["survey_review"] * 12
+    + ["assessment"] * 10
+    + ["assessment_review"] * 6
+    + ["guidance"] * 12
+    + ["selection"] * 3
+    + ["subsidy"] * 2
+    + ["closed"] * 5
+)
+PAST_PLAN = ["closed"] * 80 + ["guidance"] * 12 + ["survey"] * 8
+ORDER = [
+    "survey",
+    "survey_review",
+    "assessment",
+    "assessment_review",
+    "guidance",
+    "selection",
+    "subsidy",
+    "closed",
+]
+# (transition, from, to, who: county/federation)
+FORWARD = [
+    ("submit_survey", "survey", "survey_review", "county"),
+    ("accept_survey", "survey_review", "assessment", "county"),
+    ("submit_assessment", "assessment", "assessment_review", "county"),
+    ("approve_assessment", "assessment_review", "guidance", "federation"),
+    ("recommend_model", "guidance", "selection", "county"),
+    ("select_model", "selection", "subsidy", "federation"),
+]
+
+
+def server_url() -> str:
+    return os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432").rstrip("/")
+
+
+def database_url(name: str) -> str:
+    return f"{server_url()}/{name}"
+
+
+def ensure_database(name: str, *, fresh: bool) -> bool:
+    """Create the database if needed; True when it was (re)created."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(database_url("postgres"), autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if exists and fresh:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                [name],
+            )
+            conn.execute(sql.SQL("DROP DATABASE {}").format(sql.Identifier(name)))
+            exists = None
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            return True
+    return False
+
+
+def setup_django(name: str) -> None:
+    os.environ["DATABASE_URL"] = database_url(name)
+    os.environ.pop("REDIS_URL", None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+
+
+class Copier:
+    """Stream model rows into their table with COPY; columns from ``_meta``, defaults filled."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.counts: dict[str, int] = {}
+
+    def copy(self, model, rows) -> int:
+        rows = iter(rows)
+        first = next(rows, None)
+        if first is None:
+            return 0
+        pk = model._meta.pk
+        # An auto primary key left out of the rows is numbered by the database.
+        fields = [f for f in model._meta.concrete_fields if f is not pk or pk.attname in first]
+        defaults = {}
+        for f in fields:
+            if f.has_default():
+                defaults[f.attname] = f.get_default()
+            elif f.null:
+                defaults[f.attname] = None
+        table = model._meta.db_table
+        columns = ", ".join(self.connection.ops.quote_name(f.column) for f in fields)
+        json_fields = {f.attname for f in fields if f.get_internal_type() == "JSONField"}
+        n = 0
+        with (
+            self.connection.cursor() as cursor,
+            cursor.cursor.copy(
+                f"COPY {self.connection.ops.quote_name(table)} ({columns}) FROM STDIN"  # noqa: S608 - names from _meta
+            ) as copy,
+        ):
+            for row in itertools.chain([first], rows):
+                values = []
+                for f in fields:
+                    value = row[f.attname] if f.attname in row else defaults[f.attname]
+                    if (
+                        f.attname in json_fields
+                        and value is not None
+                        and not isinstance(value, str)
+                    ):
+                        value = json.dumps(value, ensure_ascii=False)
+                    values.append(value)
+                copy.write_row(values)
+                n += 1
+        self.counts[table] = self.counts.get(table, 0) + n
+        return n
+
+
+def next_id(model) -> int:
+    from django.db.models import Max
+
+    return (model.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
+
+
+def stage_path(target: str, returns: int) -> list[tuple[str, str, str, str]]:
+    """The transitions that take a new case to ``target``; the survey returned ``returns`` times."""
+    path = []
+    for name, source, dest, who in FORWARD:
+        if ORDER.index(dest) > ORDER.index(target):
+            break
+        path.append((name, source, dest, who))
+        if name == "submit_survey":
+            path += [
+                ("return_survey", "survey_review", "survey", "county"),
+                ("submit_survey", "survey", "survey_review", "county"),
+            ] * returns
+    if target == "closed":
+        path = [p for p in path if ORDER.index(p[2]) <= ORDER.index("guidance")]
+        path.append(("close", "guidance", "closed", "federation"))
+    return path
+
+
+def history_row(
+    row: dict, history_id: int, at: datetime, kind: str, reason: str, actor: int
+) -> dict:
+    """The simple-history row that saving ``row`` writes."""
+    return {
+        **row,
+        "history_id": history_id,
+        "history_date": at,
+        "history_type": kind,
+        "history_change_reason": reason,
+        "history_user_id": actor,
+    }
+
+
+class EventWriter:
+    """Events as ``record_event`` writes them: each hashed onto its subject's chain, with the
+    chain's head kept, numbered from ``first_id``."""
+
+    def __init__(self, event_model, first_id: int):
+        self.model = event_model
+        self.fields = [f.attname for f in event_model._meta.concrete_fields]
+        self.next_id = first_id
+        self.rows: list[dict] = []
+        self.heads: dict[str, tuple[int, int, str]] = {}
+
+    def append(
+        self,
+        subject,
+        subject_id,
+        actor,
+        action,
+        from_stage,
+        to_stage,
+        at,
+        *,
+        case_id,
+        campaign_id,
+        federation_id,
+        comment="",
+        data=None,
+        history_id=None,
+    ) -> None:
+        chain = f"{subject}:{subject_id}"
+        last_id, length, prev = self.heads.get(chain, (None, 0, ""))
+        event = self.model(
+            id=self.next_id,
+            subject=subject,
+            subject_id=subject_id,
+            case_id=case_id,
+            campaign_id=campaign_id,
+            federation_id=federation_id,
+            actor_id=actor,
+            action=action,
+            from_stage=from_stage,
+            to_stage=to_stage,
+            comment=comment,
+            data=data or {},
+            history_id=history_id,
+            created_at=at,
+            chain=chain,
+            prev_hash=prev,
+        )
+        event.hash = event.compute_hash()
+        self.rows.append({name: getattr(event, name) for name in self.fields})
+        self.heads[chain] = (event.id, length + 1, event.hash)
+        self.next_id += 1
+
+    def head_rows(self) -> list[dict]:
+        return [
+            {"chain": c, "last_event_id": i, "length": n, "hash": h}
+            for c, (i, n, h) in self.heads.items()
+        ]
+
+
+def generate(args) -> None:
+    from django.contrib.auth.hashers import make_password
+    from django.core.management.color import no_style
+    from django.db import connection, transaction
+
+    from inspections.models import Survey
+    from inspections.rules import track_for
+    from lib.demo_survey import full_survey
+    from subsidies.models import SubsidyApplication
+    from unions import uscc
+    from unions.models import Federation, Role, Union, User
+    from unions.services import do_create_user
+    from workflows.management.commands.load_demo import OWNERSHIPS, TYPE_WEIGHTS, _name
+    from workflows.models import Case, ChainHead, Event
+    from workflows.services import do_create_campaign
+
+    rng = random.Random(args.seed)
+    copier = Copier(connection)
+    started = time.monotonic()
+
+    def tick(what: str, n: int, since: float) -> None:
+        print(f"  {what:28} {n:>10,} rows {time.monotonic() - since:7.1f} s", flush=True)
+
+    # 1. Federations beyond the city's 14 (a province), officers, campaigns -------------------
+    t = time.monotonic()
+    have = Federation.objects.count()
+    if args.federations > have:
+        fid = next_id(Federation)
+        extra = []
+        for n in range(args.federations - have):
+            extra.append(
+                {
+                    "id": fid + n,
+                    "code": f"36{(5000 + n):04d}",
+                    "name": f"省内第{n + 1}县总工会",
+                    "level": "county",
+                }
+            )
+        copier.copy(Federation, extra)
+        copier.copy(
+            Federation.history.model,
+            [
+                {
+                    **row,
+                    "history_date": datetime(2018, 1, 1, tzinfo=UTC),
+                    "history_type": "+",
+                    "history_change_reason": "bench",
+                    "history_user_id": None,
+                }
+                for row in extra
+            ],
+        )
+    federations = list(Federation.objects.order_by("code"))
+    encoded = make_password(PASSWORD)
+    fed = do_create_user(
+        username="fed",
+        role=Role.FEDERATION_OFFICER,
+        password="",
+        encoded_password=encoded,
+        display_name="市总 刘敏",
+    )
+    fed2 = do_create_user(
+        username="fed2", role=Role.FEDERATION_OFFICER, password="", encoded_password=encoded
+    )
+    do_create_user(
+        username="leader",
+        role=Role.LEADER,
+        password="",
+        encoded_password=encoded,
+        federation_codes=[f.code for f in federations[:3]],
+    )
+    do_create_user(username="auditor", role=Role.AUDITOR, password="", encoded_password=encoded)
+    officers = {}
+    for federation in federations:
+        officers[federation.pk] = do_create_user(
+            username=f"c{federation.code}",
+            role=Role.COUNTY_OFFICER,
+            password="",
+            encoded_password=encoded,
+            federation_codes=[federation.code],
+            display_name=f"{federation.name} 干事",
+        ).pk
+    campaigns = []
+    for year in range(CURRENT_YEAR - args.campaigns + 1, CURRENT_YEAR + 1):
+        campaigns.append(
+            do_create_campaign(
+                actor=fed,
+                data={
+                    "year": year,
+                    "title": f"{year}年六有六规范建设",
+                    "reference_date": date(year, 5, 20),
+                    "survey_deadline": date(year, 8, 31),
+                    "summary_deadline": date(year, 12, 15),
+                    "subsidy_six_haves": Decimal("5000.00"),
+                    "subsidy_six_norms": Decimal("8000.00"),
+                    "subsidy_budget": Decimal("5000000.00"),
+                    "model_quota_per_county": 100_000,
+                },
+            )
+        )
+    tick("users, campaigns", User.objects.count() + len(campaigns), t)
+
+    # 2. Unions and their history ----------------------------------------------------------------
+    t = time.monotonic()
+    types, weights = zip(*TYPE_WEIGHTS, strict=True)
+    union_id = next_id(Union)
+    unions = []
+    created = datetime(2017, 1, 1, tzinfo=UTC)
+    for n in range(args.unions):
+        federation = federations[n % len(federations)]
+        union_type = rng.choices(types, weights)[0]
+        unions.append(
+            {
+                "id": union_id + n,
+                "name": _name(rng, union_type, federation.name, n + 1),
+                "federation_id": federation.pk,
+                "union_type": union_type,
+                "ownership": rng.choice(OWNERSHIPS) if union_type == "enterprise" else "",
+                "park_level": rng.choice(["national", "provincial", "below_provincial"])
+                if union_type == "industrial_park"
+                else "",
+                "founded_on": date(2017, 5, 20) + timedelta(days=rng.randint(-9 * 365, 4 * 365)),
+                "credit_code": uscc.make(f"91{federation.code}{n:09d}")
+                if union_type == "enterprise"
+                else "",
+                "address": f"江西省九江市{federation.name}{rng.randint(1, 300)}号",
+                "contact_name": "张伟",
+                "contact_phone": f"0792-{rng.randint(2000000, 8999999)}",
+                "created_at": created,
+            }
+        )
+    with transaction.atomic():
+        copier.copy(Union, unions)
+        copier.copy(
+            Union.history.model,
+            (
+                {
+                    **u,
+                    "history_date": created,
+                    "history_type": "+",
+                    "history_change_reason": "bench 导入",
+                    "history_user_id": fed.pk,
+                }
+                for u in unions
+            ),
+        )
+    tick("unions (+ history)", len(unions), t)
+
+    # 3. Cases, their history, events and chains; surveys; subsidies ---------------------------
+    survey_json = json.dumps(full_survey(on=date(CURRENT_YEAR, 9, 1)), ensure_ascii=False)
+    case_id, hist_id, event_id = next_id(Case), next_id(Case.history.model), next_id(Event)
+    survey_id, survey_hist_id = next_id(Survey), next_id(Survey.history.model)
+    subsidy_id, subsidy_hist_id = (
+        next_id(SubsidyApplication),
+        next_id(SubsidyApplication.history.model),
+    )
+    for campaign in campaigns:
+        t = time.monotonic()
+        current = campaign.year == CURRENT_YEAR
+        plan = CURRENT_PLAN if current else PAST_PLAN
+        writer = EventWriter(Event, event_id)
+        cases, case_history = [], []
+        surveys, survey_history, subsidies, subsidy_history = [], [], [], []
+        for u in unions:
+            county = officers[u["federation_id"]]
+            target = rng.choice(plan)
+            at = datetime(campaign.year, 6, 1, 1, tzinfo=UTC) + timedelta(
+                minutes=rng.randint(0, 60 * 24 * 20)
+            )
+            track = track_for(u["founded_on"], campaign.reference_date)
+            case = {
+                "id": case_id,
+                "campaign_id": campaign.pk,
+                "union_id": u["id"],
+                "track": track,
+                "stage": "survey",
+                "returned_count": 0,
+                "created_at": at,
+                "updated_at": at,
+            }
+            common = {
+                "case_id": case_id,
+                "campaign_id": campaign.pk,
+                "federation_id": u["federation_id"],
+            }
+            case_history.append(history_row(case, hist_id, at, "+", "Case opened", county))
+            writer.append(
+                "case", case_id, county, "create", "", "survey", at, history_id=hist_id, **common
+            )
+            hist_id += 1
+            for name, source, dest, who in stage_path(target, rng.choice([0, 0, 0, 1, 2])):
+                at += timedelta(hours=rng.randint(1, 240))
+                case["stage"] = dest
+                case["updated_at"] = at
+                if name == "return_survey":
+                    case["returned_count"] += 1
+                actor = (
+                    county if who == "county" else (fed2.pk if name == "select_model" else fed.pk)
+                )
+                comment = "请补充会员评家材料" if name == "return_survey" else ""
+                case_history.append(history_row(case, hist_id, at, "~", comment or name, actor))
+                writer.append(
+                    "case",
+                    case_id,
+                    actor,
+                    name,
+                    source,
+                    dest,
+                    at,
+                    comment=comment,
+                    history_id=hist_id,
+                    **common,
+                )
+                hist_id += 1
+            if (
+                campaign.year >= CURRENT_YEAR - 1
+                and case["stage"] != "survey"
+                or (current and rng.random() < 0.5)
+            ):
+                survey = {
+                    "id": survey_id,
+                    "case_id": case_id,
+                    "data": survey_json,
+                    "updated_at": at,
+                    "submitted_at": at if case["stage"] != "survey" else None,
+                }
+                surveys.append(survey)
+                survey_history.append(
+                    history_row(survey, survey_hist_id, at, "+", "Survey saved", county)
+                )
+                survey_id += 1
+                survey_hist_id += 1
+            if case["stage"] == "subsidy":
+                amount = campaign.subsidy_amount(track)
+                application = {
+                    "id": subsidy_id,
+                    "case_id": case_id,
+                    "amount": amount,
+                    "state": "draft",
+                    "created_at": at,
+                    "updated_at": at,
+                }
+                for kind, state, action, source in (
+                    ("+", "draft", "create", ""),
+                    ("~", "submitted", "submit", "draft"),
+                ):
+                    application["state"] = state
+                    subsidy_history.append(
+                        history_row(application, subsidy_hist_id, at, kind, action, county)
+                    )
+                    writer.append(
+                        "subsidy",
+                        subsidy_id,
+                        county,
+                        action,
+                        source,
+                        state,
+                        at,
+                        history_id=subsidy_hist_id,
+                        data={"amount": str(amount)},
+                        **common,
+                    )
+                    subsidy_hist_id += 1
+                subsidies.append(application)
+                subsidy_id += 1
+            cases.append(case)
+            case_id += 1
+        with transaction.atomic():
+            copier.copy(Case, cases)
+            copier.copy(Case.history.model, case_history)
+            copier.copy(Survey, surveys)
+            copier.copy(Survey.history.model, survey_history)
+            copier.copy(SubsidyApplication, subsidies)
+            copier.copy(SubsidyApplication.history.model, subsidy_history)
+            copier.copy(Event, writer.rows)
+            copier.copy(ChainHead, writer.head_rows())
+        event_id = writer.next_id
+        tick(
+            f"campaign {campaign.year}",
+            len(cases) + len(case_history) + len(writer.rows) + len(surveys) * 2,
+            t,
+        )
+
+    t = time.monotonic()
+    with connection.cursor() as cursor:
+        for statement in connection.ops.sequence_reset_sql(
+            no_style(),
+            [
+                Federation,
+                Union,
+                Case,
+                Event,
+                Survey,
+                SubsidyApplication,
+                Union.history.model,
+                Case.history.model,
+                Survey.history.model,
+                SubsidyApplication.history.model,
+                Federation.history.model,
+            ],
+        ):
+            cursor.execute(statement)
+        cursor.execute("ANALYZE")
+    tick("sequences, ANALYZE", 0, t)
+    history = sum(n for table, n in copier.counts.items() if "historical" in table)
+    print(
+        f"Done in {time.monotonic() - started:.0f} s: {len(unions):,} unions, "
+        f"{copier.counts.get(Case._meta.db_table, 0):,} cases, {copier.counts.get(Event._meta.db_table, 0):,} events, "
+        f"{history:,} history rows."
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    parser.add_argument("--size", choices=sorted(SIZES), default="city")
+    parser.add_argument("--unions", type=int)
+    parser.add_argument("--campaigns", type=int)
+    parser.add_argument("--federations", type=int)
+    parser.add_argument("--db", help="database name (default bench_<size>)")
+    parser.add_argument("--fresh", action="store_true", help="drop and recreate the database")
+    parser.add_argument("--seed", type=int, default=20220520)
+    args = parser.parse_args()
+    preset = SIZES[args.size]
+    for key, value in preset.items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    name = args.db or f"bench_{args.size}"
+
+    created = ensure_database(name, fresh=args.fresh)
+    env = {**os.environ, "DATABASE_URL": database_url(name)}
+    env.pop("REDIS_URL", None)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    setup_django(name)
+    from unions.models import Union
+
+    if not created and Union.objects.count() == args.unions:
+        print(f"{name}: already holds {args.unions:,} unions; reusing it (--fresh to regenerate).")
+        return 0
+    if Union.objects.exists():
+        print(f"{name} holds other data; run with --fresh to regenerate it.", file=sys.stderr)
+        return 2
+    print(
+        f"Generating {name}: {args.unions:,} unions, {args.federations} federations, {args.campaigns} campaigns"
+    )
+    generate(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
