@@ -32,11 +32,16 @@ run: demo
 	@$(PY) manage.py demo_logins
 	@$(MAKE) --no-print-directory serve
 
-# Browser tests drive Debian's chromium; install it when missing (needs root, as on CI).
+# Debian packages the system needs beyond Python: chromium for the browser tests (Playwright),
+# Pango and HarfBuzz for WeasyPrint's PDFs, fonts-noto-cjk so both render Chinese. Installed when
+# missing (needs root, as on CI).
+SYSTEM_PACKAGES := chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0
 browser:
-	@test -x /usr/bin/chromium || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
-	  else echo "chromium is missing: sudo apt-get install chromium fonts-noto-cjk" >&2; exit 1; fi; }
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "missing Debian packages: sudo apt-get install" $$missing >&2; exit 1; fi; \
+	fi
 
 ## make test: the whole suite on whatever DATABASE_URL / REDIS_URL say (default: SQLite, in-memory layer)
 test: install browser

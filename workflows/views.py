@@ -1,38 +1,28 @@
+"""Page views: the home of each role is dispatched here; each area has its own module
+(``views_home``, ``views_case``, ``views_lists``, ``views_audit``, ``views_dashboard``,
+``views_reports``; the survey form is ``inspections.views_survey``, the unions ``unions.views``)."""
+
 from __future__ import annotations
 
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.views.decorators.cache import never_cache
 
-from .models import Case
-from .scope import visible_cases
-from .services import available_transitions, get_case_for_user
-from lib.errors import NotInScope
-from django.http import Http404
+from . import views_home
 
 
-def _get_case_for_user(request: HttpRequest, pk: int) -> Case:
-    try:
-        return get_case_for_user(request.user, pk)
-    except NotInScope:
-        raise Http404 from None
-
-
+@never_cache
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    cases = visible_cases(request.user).select_related("union__federation", "campaign")[:50]
-    return render(request, "workflows/home.html", {"cases": cases})
+    """What waits on this person, by role (``views_home.HOMES``); auditors go to the explorer."""
+    return views_home.home(request)
 
 
-@login_required
-def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    case = _get_case_for_user(request, pk)
-    return render(
-        request,
-        "workflows/case_detail.html",
-        {"case": case, "transitions": available_transitions(case, request.user)},
-    )
+class LoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
