@@ -33,7 +33,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connections, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
@@ -247,9 +247,14 @@ def _column_for(sheet: Sheet, path: str) -> tuple[excel.TemplateColumn | None, i
     return spec, None
 
 
-def _union_errors(union: Union, row: Row, sheet: Sheet, errors: Errors) -> None:
+def _union_errors(
+    union: Union, row: Row, sheet: Sheet, errors: Errors, reported: list[str]
+) -> None:
+    """Check the union record as the model does; ``reported`` fields already have their error."""
     try:
-        union.full_clean(exclude=["federation"], validate_unique=False, validate_constraints=False)
+        union.full_clean(
+            exclude=["federation", *reported], validate_unique=False, validate_constraints=False
+        )
     except ValidationError as exc:
         for name, messages in exc.message_dict.items():
             column, index = _column_for(sheet, f"{excel.UNION_PREFIX}{name}")
@@ -377,6 +382,17 @@ def _match(
     return None, False
 
 
+def _earlier_row(row: Row, key: tuple[str, str], seen: dict[tuple[str, str], int]) -> int | None:
+    """The earlier row about the same union: same credit code; or, for rows without a code
+    (matched by name), the same name, whether or not the earlier row gave a code."""
+    if key in seen:
+        return seen[key]
+    name = row.union.get("name")
+    if key[0] == "credit_code":
+        return seen.get(("name", name)) if name else None
+    return seen.get(("any name", name))
+
+
 def plan_rows(job: ImportJob, sheet: Sheet, rows: list[Row], errors: Errors) -> Plan:
     """Match and check every row against the locked database state; build what to write."""
     plan = Plan()
@@ -391,24 +407,29 @@ def plan_rows(job: ImportJob, sheet: Sheet, rows: list[Row], errors: Errors) -> 
             column, index = _column_for(sheet, "union.name")
             errors.add(row.number, column, index, _("Give the union's name or credit code."))
             continue
-        if key in seen_rows:
+        earlier = _earlier_row(row, key, seen_rows)
+        if earlier is not None:
             column, index = _column_for(sheet, f"union.{key[0]}")
             errors.add(
                 row.number,
                 column,
                 index,
-                _("This union is already on row %(row)d.") % {"row": seen_rows[key]},
+                _("This union is already on row %(row)d.") % {"row": earlier},
             )
             continue
-        seen_rows[key] = row.number
+        seen_rows.setdefault(key, row.number)
+        if row.union.get("name"):
+            seen_rows.setdefault(("any name", row.union["name"]), row.number)
         union, found = _match(row, context, job, sheet, errors)
         if union is None and found:
             continue
+        missing: list[str] = []
         if union is None:
             union = Union(federation=job.federation)
             for key in excel.REQUIRED_FOR_NEW_UNION:
                 name = key[len(excel.UNION_PREFIX) :]
                 if name not in row.union:
+                    missing.append(name)
                     column, index = _column_for(sheet, key)
                     errors.add(
                         row.number,
@@ -437,7 +458,7 @@ def plan_rows(job: ImportJob, sheet: Sheet, rows: list[Row], errors: Errors) -> 
                 if union.founded_on != old_founded:
                     plan.refounded.append(union)
         if union_changed:
-            _union_errors(union, row, sheet, errors)
+            _union_errors(union, row, sheet, errors, missing)
         if not union.founded_on or not union.union_type:
             continue
 
@@ -553,6 +574,12 @@ def run_import(job_id: int, *, progress_every: int = PROGRESS_EVERY) -> ImportJo
     job = ImportJob.objects.select_related("campaign", "federation", "created_by").get(pk=job_id)
     if job.state in ImportJob.FINISHED:
         return job
+    language = job.language or getattr(job.created_by, "language", "") or settings.LANGUAGE_CODE
+    with translation.override(language):
+        return _run_job(job, progress_every)
+
+
+def _run_job(job: ImportJob, progress_every: int) -> ImportJob:
     _progress(job, state=ImportJob.State.CHECKING, started_at=timezone.now(), done=0, total=0)
     errors = Errors()
     summary: dict[str, Any] = {}
@@ -641,6 +668,7 @@ def do_start_import(
             file_name=file_name[-200:],
             file_sha256=hashlib.sha256(content).hexdigest(),
             content=content,
+            language=translation.get_language() or "",
         )
         if start:
             transaction.on_commit(lambda: start_worker(job.pk))

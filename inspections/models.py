@@ -229,6 +229,9 @@ class ImportJob(models.Model):
     done = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)
     summary = models.JSONField(default=dict, blank=True)
+    language = models.CharField(
+        max_length=10, blank=True, help_text=_("The uploader's language, for the error messages.")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

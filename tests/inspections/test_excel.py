@@ -8,6 +8,7 @@ import zipfile
 from datetime import date
 
 import pytest
+from django.utils import translation
 from openpyxl import load_workbook
 
 from inspections import excel, imports, services
@@ -270,7 +271,9 @@ def test_it_lists_every_bad_cell_and_saves_nothing(campaign, xunyang_officer, xu
     job = import_file(xunyang_officer, campaign, buffer.getvalue(), "浔阳区名册.xlsx")
 
     assert job.state == ImportJob.State.FAILED
-    found = {(e["cell"], e["label"]) for e in job.errors}
+    listed = [(e["cell"], e["label"]) for e in job.errors]
+    found = set(listed)
+    assert len(listed) == len(found)  # one error per bad cell here
 
     def cell(row, key):
         return f"工会及调查!{excel.get_column_letter(keys.index(key) + 1)}{row}"
@@ -564,3 +567,46 @@ def test_it_serves_the_template_and_the_export_as_pages(client, campaign, case, 
         sheet_of(template.content).cell(row=excel.FIRST_DATA_ROW, column=1).value == case.union.name
     )
     assert export["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_it_refuses_a_row_without_code_named_like_an_earlier_one(campaign, xunyang_officer):
+    content = excel.build_template(
+        [union_row("九江浔阳纺织有限公司工会", code=CODE_A), union_row("九江浔阳纺织有限公司工会")]
+    )
+
+    job = import_file(xunyang_officer, campaign, content)
+
+    assert job.state == ImportJob.State.FAILED
+    assert [(e["cell"][-2:], e["label"]) for e in job.errors] == [("A4", "工会名称")]
+
+
+def test_it_accepts_two_unions_of_one_name_told_apart_by_their_codes(campaign, xunyang_officer):
+    content = excel.build_template(
+        [
+            union_row("九江浔阳纺织有限公司工会", code=CODE_A),
+            union_row("九江浔阳纺织有限公司工会", code=CODE_B),
+        ]
+    )
+
+    job = import_file(xunyang_officer, campaign, content)
+
+    assert job.state == ImportJob.State.DONE, job.errors
+    assert Union.objects.filter(name="九江浔阳纺织有限公司工会").count() == 2
+
+
+def test_it_writes_the_errors_in_the_uploaders_language(campaign, xunyang_officer):
+    content = excel.build_template([union_row("九江浔阳纺织有限公司工会", founded_on=None)])
+    with translation.override("en"):
+        job = imports.do_start_import(
+            actor=xunyang_officer,
+            campaign=campaign,
+            federation=None,
+            file_name="roster.xlsx",
+            content=content,
+            start=False,
+        )
+
+    job = imports.run_import(job.pk)  # the worker thread has no request language of its own
+
+    assert job.language == "en"
+    assert [e["message"] for e in job.errors] == ["This field is required for a new union."]
