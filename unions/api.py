@@ -36,6 +36,12 @@ class FederationField(serializers.SlugRelatedField):
     def __init__(self, **kwargs):
         super().__init__(slug_field="code", queryset=Federation.objects.all(), **kwargs)
 
+    def to_internal_value(self, data):
+        # PostgreSQL refuses a NUL character in a query (a 500); no code contains one.
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data.replace("\x00", ""))
+        return super().to_internal_value(data)
+
 
 class UnionSerializer(serializers.ModelSerializer):
     federation = FederationField()
