@@ -163,7 +163,11 @@ class Command(BaseCommand):
         return bulk_create_with_history(rows, Union, batch_size=500, default_change_reason="示范数据导入")
 
     def _reporter(self, unions: list[Union], users: dict[str, User]) -> None:
-        union = next(u for u in unions if u.federation.code == "360403" and u.union_type == "enterprise")
+        # An enterprise of 浔阳区 when there is one (any union in a very small load).
+        union = next(
+            (u for u in unions if u.federation.code == "360403" and u.union_type == "enterprise"),
+            unions[0],
+        )
         if not User.objects.filter(username="reporter").exists():
             users["reporter"] = do_create_user(
                 username="reporter", role=Role.UNION_REPORTER, password=DEMO_PASSWORD, union_id=union.pk,
