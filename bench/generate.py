@@ -620,3 +620,69 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# --- Shared by the benchmark scripts ------------------------------------------------------------
+
+
+def use_database(size: str) -> str:
+    """Generate ``bench_<size>`` if it is missing (or holds another size), then point Django at it."""
+    subprocess.run([sys.executable, str(Path(__file__)), "--size", size], cwd=ROOT, check=True)
+    name = f"bench_{size}"
+    setup_django(name)
+    return name
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def machine() -> str:
+    """nproc, CPU model, RAM and the date, for RESULTS.md."""
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        kib = int(
+            next(
+                x
+                for x in Path("/proc/meminfo").read_text().splitlines()
+                if x.startswith("MemTotal")
+            ).split()[1]
+        )
+        ram = f"{kib / 1024 / 1024:.0f} GiB"
+    except (OSError, StopIteration, ValueError):
+        ram = "unknown RAM"
+    server = ""
+    try:
+        import psycopg
+
+        with psycopg.connect(database_url("postgres")) as conn:
+            server = conn.execute("SHOW server_version").fetchone()[0]
+    except Exception:  # noqa: BLE001 - only a label
+        server = "?"
+    return (
+        f"nproc {os.cpu_count()}, {cpu}, RAM {ram}, PostgreSQL {server}, Python {sys.version.split()[0]}, "
+        f"{datetime.now(UTC).date().isoformat()}"
+    )
+
+
+def write_section(script: str, body: str) -> None:
+    """Replace (or add) the section of ``script`` in bench/RESULTS.md, leaving the others."""
+    path = ROOT / "bench" / "RESULTS.md"
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
+    marker = f"## {script}"
+    start = text.find(marker)
+    section = body.rstrip() + "\n"
+    if start == -1:
+        text = text.rstrip() + "\n\n" + section
+    else:
+        end = text.find("\n## ", start + len(marker))
+        text = text[:start] + section + (text[end + 1 :] if end != -1 else "")
+    path.write_text(text, encoding="utf-8")
