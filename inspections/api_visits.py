@@ -3,8 +3,10 @@ POST is multipart, the files under ``files``) and ``GET /api/v1/evidence/{id}/``
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import FileResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -13,10 +15,18 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from lib.api import idempotent
+from lib.errors import InvalidInput
 from workflows.api_figures import FileDownloadNegotiation
 
 from .models import EvidenceFile, InspectionVisit
-from .visits import do_record_visit, download_name, evidence_for_user, stored_path, visits_of
+from .visits import (
+    MAX_FILES_PER_VISIT,
+    do_record_visit,
+    download_name,
+    evidence_for_user,
+    stored_path,
+    visits_of,
+)
 
 
 class EvidenceFileSerializer(serializers.ModelSerializer):
@@ -73,6 +83,12 @@ class CaseVisitsView(APIView):
     @extend_schema(request={"multipart/form-data": VisitInputSerializer}, responses=VisitSerializer)
     @idempotent
     def post(self, request, pk: int):
+        # Refuse a body that cannot be within the limits before Django spools it to disk; each
+        # file's own size is checked again while it is read (inspections.visits).
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        ceiling = MAX_FILES_PER_VISIT * settings.UPLOAD_MAX_BYTES + 64 * 1024
+        if not length.isdigit() or int(length) > ceiling:
+            raise InvalidInput({"files": [_("The upload is too large.")]})
         data = {
             key: request.data.get(key)
             for key in ("visited_on", "visitors", "found")

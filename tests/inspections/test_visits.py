@@ -251,3 +251,16 @@ def test_it_refuses_a_visit_to_a_closed_case(guided, xunyang_officer, federation
             visitors="王磊",
             found="回访",
         )
+
+
+def test_it_refuses_a_body_too_large_for_any_visit_before_reading_it(
+    api, guided, xunyang_officer, settings
+):
+    settings.UPLOAD_MAX_BYTES = 1024
+    huge = PDF + b"0" * (200 * 1024)
+
+    response = _post(api, xunyang_officer, guided, [_upload("巨大.pdf", huge)])
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["files"]
+    assert not (settings.PRIVATE_MEDIA_ROOT / "evidence").exists()
