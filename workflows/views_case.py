@@ -71,10 +71,12 @@ def _transitions_for(case: Case, user: User) -> list[dict[str, Any]]:
     out = []
     for item in available_transitions(case, user):
         transition = next(iter(getattr(CaseFlow, item["name"]).get_transitions()))
+        roles = getattr(transition.permission, "roles", ())
         out.append(
             {
                 **item,
                 "who": _who_acts(item["name"]),
+                "permitted": user.role in roles,
                 "requires_comment": bool(transition.custom.get("requires_comment")),
                 "back": Stage.values.index(str(transition.target)) < Stage.values.index(case.stage),
             }

@@ -176,5 +176,8 @@ def state_graph(
         case.stage,
         visited=set(visited or ()),
         open_names={t["name"] for t in transitions if t["allowed"]},
-        blocked_names={t["name"] for t in transitions if not t["allowed"]},
+        # Red only where the viewer's role acts but a condition holds it back.
+        blocked_names={
+            t["name"] for t in transitions if not t["allowed"] and t.get("permitted", True)
+        },
     )
