@@ -7,6 +7,12 @@
 ``--quick`` is passed to the scripts that take it; the others get the small-size arguments
 listed in ``QUICK_ARGS``. ``FULL_ARGS`` holds arguments a script needs for the full run beyond
 its defaults (bench_import at the city's 20,000 unions). Exits non-zero if any script failed.
+
+Scripts that need PostgreSQL take the server from ``DATABASE_URL`` and make their own databases
+on it (``<name>_bench_…``, dropped afterwards); bench_lists, bench_transitions and bench_history
+use ``bench/generate.py``'s ``bench_<size>`` databases on ``BENCH_PG``. On this machine:
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench python bench/run_all.py
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ HERE = Path(__file__).resolve().parent
 QUICK_ARGS = {
     "bench_import.py": ["--unions", "200"],
     "bench_rules.py": ["--n", "2000", "--repeat", "1"],
+    "bench_push.py": ["--clients", "50", "--rounds", "3"],
 }
 FULL_ARGS = {
     "bench_import.py": ["--unions", "20000"],

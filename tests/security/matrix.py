@@ -102,10 +102,20 @@ SUBSIDY_TRANSITIONS: dict[str, dict[str, Any]] = {
     "disburse": only(federation=ACTS, reporter=HIDDEN),
     "no_such_transition": who(HIDDEN),
 }
+SUMMARY_TRANSITIONS: dict[str, dict[str, Any]] = {
+    "submit": only(county=ACTS, reporter=HIDDEN),
+    "accept": only(federation=ACTS, reporter=HIDDEN),
+    "return": only(federation=ACTS, reporter=HIDDEN),
+    "no_such_transition": who(HIDDEN),
+}
 # On the pages a refused role is sent back to the case with a message.
 PAGE_CASE_TRANSITIONS = {
     name: {role: (REFUSED if want == FORBIDDEN else want) for role, want in roles.items()}
     for name, roles in CASE_TRANSITIONS.items()
+}
+PAGE_SUMMARY_TRANSITIONS = {
+    name: {role: (REFUSED if want == FORBIDDEN else want) for role, want in roles.items()}
+    for name, roles in SUMMARY_TRANSITIONS.items()
 }
 PAGE_SUBSIDY_TRANSITIONS = {
     name: {role: (REFUSED if want == FORBIDDEN else want) for role, want in roles.items()}
@@ -217,6 +227,41 @@ EXPECT: dict[str, Access] = {
     ),
     "api/v1/imports/template.xlsx": Api(get=EVERYONE, query="campaign={campaign}"),
     "api/v1/unions/export.xlsx": Api(get=EVERYONE),
+    "api/v1/cases/<pk>/guidance/": Api(obj="case", get=READ),
+    "api/v1/cases/<pk>/guidance/<action_id>/done/": Api(
+        obj="case",
+        kwargs={"action_id": "{guidance_action_id}"},
+        post=only(county=ACTS),
+        body={"post": lambda w: {"note": "矩阵测试"}},
+    ),
+    "api/v1/cases/<pk>/visits/": Api(
+        obj="case",
+        get=READ,
+        post=only(county=ACTS),
+        multipart=True,
+        body={
+            "post": lambda w: {"visited_on": "2022-09-01", "visitors": "矩阵", "found": "矩阵测试"}
+        },
+    ),
+    # No evidence file in the world: only that an unknown one is 404 for everyone (weak).
+    "api/v1/evidence/<pk>/": Api(kwargs={"pk": "999999"}, get=who(HIDDEN)),
+    "api/v1/campaigns/<pk>/summary-board/": Api(obj="campaign", get=NOT_REPORTER),
+    "api/v1/summaries/": Api(
+        get=EVERYONE,
+        post=only(county=ACTS, other_county=ACTS),
+        body={"post": lambda w: {"campaign": w.campaign.pk}},
+    ),
+    "api/v1/summaries/figures/": Api(get=EVERYONE),
+    "api/v1/summaries/<pk>/": Api(
+        # The role is checked before the scope on a change: a reporter gets 403 (it learns nothing).
+        obj="summary",
+        get=only(OK, reporter=HIDDEN),
+        patch=only(county=ACTS),
+        body={"patch": lambda w: {"text": "矩阵测试"}},
+    ),
+    "api/v1/summaries/<pk>/transitions/<name>/": Api(
+        obj="summary", post=SUMMARY_TRANSITIONS, body={"post": lambda w: {"comment": "矩阵测试"}}
+    ),
     "api/v1/notifications/": Api(get=EVERYONE),
     "api/v1/notifications/unread/": Api(get=EVERYONE),
     "api/v1/notifications/read/": Api(post=EVERYONE, body={"post": lambda w: {"all": True}}),
@@ -259,6 +304,20 @@ EXPECT: dict[str, Access] = {
     "summaries/<pk>/": Page(obj="summary", get=only(OK, reporter=HIDDEN)),
     "summaries/<pk>/print/": Page(obj="summary", get=only(OK, reporter=HIDDEN)),
     "summaries/<pk>/summary.pdf": Page(obj="summary", get=only(OK, reporter=HIDDEN)),
+    "summaries/new/": Page(
+        post=only(REFUSED, county=ACTS, other_county=ACTS),
+        body={"post": lambda w: {"campaign": w.campaign.pk}},
+    ),
+    "summaries/<pk>/edit/": Page(
+        obj="summary",
+        post=only(REFUSED, county=ACTS, reporter=HIDDEN),
+        body={"post": lambda w: {"text": "矩阵测试"}},
+    ),
+    "summaries/<pk>/transitions/<name>/": Page(
+        obj="summary",
+        post=PAGE_SUMMARY_TRANSITIONS,
+        body={"post": lambda w: {"comment": "矩阵测试"}},
+    ),
     "imports/": Page(get=EVERYONE),
     "imports/<pk>/": Page(obj="import_job", get=who(OK, reporter=HIDDEN, other_county=HIDDEN)),
     "imports/template.xlsx": Page(get=EVERYONE, query="campaign={campaign}"),

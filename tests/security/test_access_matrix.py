@@ -24,12 +24,12 @@ from django.utils import timezone, translation
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from inspections.models import CountySummary, ImportJob
+from inspections.models import ImportJob
+from inspections.summaries import do_create_summary
 from lib.demo_survey import full_survey
 from tests.conftest import PASSWORD, make_union
 from tests.reliability.builders import advance, submitted_subsidy
-from unions.models import Federation
-from workflows.models import Event, Stage
+from workflows.models import Event, GuidanceAction, Stage
 from workflows.services import do_create_case
 
 from .matrix import (
@@ -64,6 +64,7 @@ class World:
     users: dict[str, Any]
     case_history_id: int
     import_job: Any
+    guidance_action_id: int
     password: str = PASSWORD
     login_name: str = "xunyang"
 
@@ -81,7 +82,6 @@ def world(
 ) -> World:
     """The reporter's union's case, assessed; a model union of 浔阳区 with a submitted subsidy;
     a county summary of 浔阳区. Everything through the services, as people would leave it."""
-    from tests.conftest import XUNYANG
 
     case = do_create_case(actor=xunyang_officer, campaign=campaign, union_id=xunyang_union.pk)
     case = advance(case, Stage.ASSESSMENT, county=xunyang_officer, federation=federation_officer)
@@ -91,10 +91,13 @@ def world(
         model_case, Stage.SUBSIDY, county=xunyang_officer, federation=federation_officer
     )
     subsidy = submitted_subsidy(model_case, county=xunyang_officer)
-    # No service writes these yet (summaries) or one would start a worker (imports): plain rows.
-    summary = CountySummary.objects.create(
-        campaign=campaign, federation=Federation.objects.get(code=XUNYANG)
+    summary = do_create_summary(actor=xunyang_officer, campaign=campaign)
+    guidance_action = (
+        GuidanceAction.objects.create(  # a step of a plan: data, no service makes one here
+            case=case, rule="N5.5", clause="职工之家八有", step="补齐职工之家设施"
+        )
     )
+    # Starting an import through its service would start a worker thread: a plain row.
     import_job = ImportJob.objects.create(
         created_by=xunyang_officer,
         federation=summary.federation,
@@ -122,6 +125,7 @@ def world(
         },
         case_history_id=case.history.order_by("-history_id").first().history_id,
         import_job=import_job,
+        guidance_action_id=guidance_action.pk,
     )
 
 
@@ -162,7 +166,12 @@ def _path(key: str, access, world: World, name: str | None) -> str:
     if access.obj:
         path = path.replace("<pk>", str(getattr(world, access.obj).pk))
     for param, value in access.kwargs.items():
-        path = path.replace(f"<{param}>", value.format(case_history_id=world.case_history_id))
+        path = path.replace(
+            f"<{param}>",
+            value.format(
+                case_history_id=world.case_history_id, guidance_action_id=world.guidance_action_id
+            ),
+        )
     if name is not None:
         path = path.replace("<name>", name)
     assert "<" not in path, f"{key}: fill its parameters in matrix.py ({path})"
