@@ -2,8 +2,8 @@
 
 The socket only ever sends; clients catch up through ``GET /api/v1/notifications/?after=ID``
 (on connecting, and whenever a push's ``previous`` shows a gap). Each message the channel layer
-delivers already holds the rendered object (``notifications.dispatch.push``), so forwarding it
-costs no query however many users one commit notifies.
+delivers already holds the rendered objects (``notifications.dispatch.push``), so forwarding
+them costs no query however many users one commit notifies.
 
 While open, the socket re-checks every ``refresh_seconds`` that:
 1. its session or token still logs this user in (logged out, token deleted or user deactivated:
@@ -19,6 +19,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
+import weakref
 from importlib import import_module
 
 from channels.auth import get_user
@@ -26,9 +28,25 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
 from .auth import user_for_token
-from .dispatch import group_for
+from .fanout import group_for
 
 log = logging.getLogger(__name__)
+
+# redis-py's connection pool (100 connections) raises at once when all are in use, rather than
+# wait: a burst of sockets joining their groups together (every browser reconnecting after a
+# restart) would fail with 500s. So each process lets this many membership calls run at once
+# and queues the rest.
+MEMBERSHIP_CALLS_AT_ONCE = 32
+_gates: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _gate() -> asyncio.Semaphore:
+    loop = asyncio.get_running_loop()
+    gate = _gates.get(loop)
+    if gate is None:
+        gate = _gates[loop] = asyncio.Semaphore(MEMBERSHIP_CALLS_AT_ONCE)
+    return gate
+
 
 CLOSE_LOGGED_OUT = 4401
 # Servers may close only with 1000 or 3000-4999: 4503 is "unavailable for now, reconnect".
@@ -65,7 +83,8 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             return
         self.user_id = user.pk
         self.group = group_for(user.pk)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        async with _gate():
+            await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         self.accepted = True
         self.refresher = asyncio.get_running_loop().create_task(self._refresh_forever())
@@ -74,22 +93,28 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         self._stop_refresher()
         if hasattr(self, "group"):
             with contextlib.suppress(Exception):  # the layer may be down; the group expires anyway
-                await self.channel_layer.group_discard(self.group, self.channel_name)
+                async with _gate():
+                    await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def receive_json(self, content, **kwargs) -> None:
         """Clients only listen: anything they send is ignored."""
 
-    async def notification_message(self, message: dict) -> None:
-        await self.send_json(message["notification"])
+    async def notification_batch(self, message: dict) -> None:
+        """One commit's notifications, possibly for many users whose sockets live in this
+        process (``notifications.fanout``): forward this user's, in order, and nothing else."""
+        for payload in message["notifications"].get(str(self.user_id), ()):
+            await self.send_json(payload)
 
     async def _refresh_forever(self) -> None:
         while True:
-            await asyncio.sleep(self.refresh_seconds)
+            # Jittered, so sockets opened together do not all check at the same moment.
+            await asyncio.sleep(self.refresh_seconds * random.uniform(0.8, 1.2))  # noqa: S311
             if not await self._still_logged_in():
                 await self.close(code=CLOSE_LOGGED_OUT)
                 return
             try:
-                await self.channel_layer.group_add(self.group, self.channel_name)
+                async with _gate():
+                    await self.channel_layer.group_add(self.group, self.channel_name)
             except Exception as exc:
                 log.warning(
                     "notification socket of user %s lost the channel layer: %r", self.user_id, exc

@@ -36,6 +36,7 @@ from django.db.models import Max
 
 from unions.models import Role, User
 
+from .fanout import send_to_users
 from .models import Notification
 from .serializers import language_of, payload_for
 
@@ -71,16 +72,8 @@ RECIPIENTS: dict[str, tuple[str, ...]] = {
 
 # A push that cannot reach the channel layer within this time is given up (the rows remain).
 PUSH_TIMEOUT_SECONDS = 5.0
-# Group sends in flight at once: enough to fan out to hundreds of users quickly, few enough
-# that one commit does not open hundreds of Redis connections.
-PUSH_CONCURRENCY = 32
 # Rows written per statement by ``write``.
 BATCH_SIZE = 500
-
-
-def group_for(user_id: int) -> str:
-    """The channel-layer group of one user's sockets: the only group a socket joins."""
-    return f"user.{user_id}"
 
 
 @dataclass(frozen=True)
@@ -261,51 +254,30 @@ def _write_batch(drafts: list[Draft]) -> list[Notification]:
 def push(payloads: list[tuple[int, dict]]) -> None:
     """Send committed rows, rendered, to their recipients' sockets.
 
-    The message carries the rendered object, so a consumer forwards it without a query. A
-    failure here loses nothing: the rows are committed and clients catch up with ``?after``.
+    The message carries the rendered objects, so a consumer forwards them without a query, and
+    ``fanout.send_to_users`` delivers one commit's rows in a few Redis round trips however many
+    users it notifies. A failure here loses nothing: the rows are committed and clients catch
+    up with ``?after``.
     """
     layer = get_channel_layer()
     if layer is None or not payloads:
         return
-    try:
-        failures = async_to_sync(_send_all)(layer, payloads)
-    except Exception:
-        failures = len(payloads)
-        log.warning("push of %d notifications failed", len(payloads), exc_info=True)
-    if failures:
-        log.warning(
-            "%d of %d notifications were not pushed; their recipients will catch up",
-            failures,
-            len(payloads),
-        )
-
-
-async def _send_all(layer, payloads: list[tuple[int, dict]]) -> int:
-    """Group-send every payload; one user's in id order, users concurrently. Returns failures."""
     per_user: dict[int, list[dict]] = defaultdict(list)
     for user_id, payload in payloads:
-        per_user[user_id].append(payload)
-    slots = asyncio.Semaphore(PUSH_CONCURRENCY)
-
-    errors: list[BaseException] = []
-
-    async def send_to(user_id: int, items: list[dict]) -> int:
-        async with slots:
-            for n, item in enumerate(items):
-                try:
-                    await layer.group_send(
-                        group_for(user_id), {"type": "notification.message", "notification": item}
-                    )
-                except Exception as exc:
-                    if not errors:
-                        log.warning("push to user %s failed: %r", user_id, exc)
-                    errors.append(exc)
-                    return len(items) - n
-            return 0
-
+        per_user[user_id].append(payload)  # already in id order
     try:
-        async with asyncio.timeout(PUSH_TIMEOUT_SECONDS):
-            results = await asyncio.gather(*(send_to(u, items) for u, items in per_user.items()))
-    except TimeoutError:
-        return len(payloads)
-    return sum(results)
+        dropped = async_to_sync(_send)(layer, per_user)
+    except Exception as exc:
+        log.warning(
+            "%d notifications were not pushed (%r); their recipients will catch up",
+            len(payloads),
+            exc,
+        )
+        return
+    if dropped:
+        log.warning("%d full channels dropped a push; their clients will catch up", dropped)
+
+
+async def _send(layer, per_user: dict[int, list[dict]]) -> int:
+    async with asyncio.timeout(PUSH_TIMEOUT_SECONDS):
+        return await send_to_users(layer, per_user)

@@ -20,7 +20,8 @@ from django.utils import timezone
 
 from inspections.services import do_save_survey
 from lib.demo_survey import full_survey
-from notifications.dispatch import Draft, group_for, write
+from notifications.dispatch import Draft, write
+from notifications.fanout import MESSAGE_TYPE, group_for
 from notifications.models import Notification
 from workflows.models import Event, Stage
 from workflows.services import do_transition
@@ -37,6 +38,7 @@ class Listener:
     def __init__(self, *users):
         self.layer = get_channel_layer()
         self.channel = f"listener.{uuid.uuid4().hex}"
+        self.users = users
         for user in users:
             async_to_sync(self.layer.group_add)(group_for(user.pk), self.channel)
 
@@ -58,6 +60,16 @@ class Listener:
 
         return async_to_sync(drain)()
 
+    def pushed(self, wait: float = 0.3) -> list[dict]:
+        """The notification objects delivered for this listener's users, as a consumer of each
+        would forward them."""
+        found = []
+        for message in self.messages(wait):
+            assert message["type"] == MESSAGE_TYPE
+            for user in self.users:
+                found += message["notifications"].get(str(user.pk), [])
+        return found
+
 
 def _submit(case, reporter):
     do_save_survey(case, full_survey(on=timezone.localdate()), actor=reporter)
@@ -77,11 +89,10 @@ def test_it_pushes_nothing_before_the_commit(
     assert listener.messages() == []
     for callback in callbacks:
         callback()
-    (message,) = listener.messages()
+    (pushed,) = listener.pushed()
     row = Notification.objects.get(recipient=xunyang_officer, kind="submit_survey")
-    assert message["type"] == "notification.message"
-    assert message["notification"]["id"] == row.pk
-    assert message["notification"]["case"] == case.pk
+    assert pushed["id"] == row.pk
+    assert pushed["case"] == case.pk
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -113,8 +124,7 @@ def test_it_pushes_once_the_transition_commits(case, reporter, xunyang_officer, 
 
     _submit(case, reporter)
 
-    messages = listener.messages()
-    pushed = sorted(m["notification"]["id"] for m in messages)
+    pushed = sorted(n["id"] for n in listener.pushed())
     rows = sorted(Notification.objects.filter(kind="submit_survey").values_list("id", flat=True))
     assert pushed == rows and len(rows) == 2
 
@@ -136,8 +146,8 @@ def test_it_pushes_to_each_recipient_in_their_language(
         _submit(case, reporter)
 
     union = case.union.name
-    assert [m["notification"]["text"] for m in zh.messages()] == [f"{union} 已提交调查表。"]
-    assert [m["notification"]["text"] for m in en.messages()] == [f"{union} submitted its survey."]
+    assert [n["text"] for n in zh.pushed()] == [f"{union} 已提交调查表。"]
+    assert [n["text"] for n in en.pushed()] == [f"{union} submitted its survey."]
 
 
 @pytest.mark.django_db
