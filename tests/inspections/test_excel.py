@@ -6,8 +6,10 @@ from __future__ import annotations
 import io
 import zipfile
 from datetime import date
+from importlib import import_module
 
 import pytest
+from django.apps import apps
 from django.utils import translation
 from openpyxl import load_workbook
 
@@ -376,10 +378,19 @@ def upload(api, user, campaign, content, **extra):
     )
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.fixture
+def reference_data_kept(django_db_blocker):
+    """Requested before ``transactional_db``, so torn down after its flush: puts back the
+    federations ``migrate`` loads, which the tests that run after this one read."""
+    yield
+    with django_db_blocker.unblock():
+        import_module("unions.migrations.0002_federations").load(apps, None)
+
+
 def test_it_runs_the_upload_in_a_worker_and_reports_its_progress(
-    api, campaign, xunyang_officer, wuning_officer
+    reference_data_kept, transactional_db, api, campaign, xunyang_officer, wuning_officer
 ):
+    """The worker is a thread with its own connection: it sees only committed data."""
     rows = [
         with_survey(union_row(f"九江浔阳第{n}织造厂工会", founded_on="2016-01-01"))
         for n in range(30)
