@@ -14,8 +14,8 @@ What each figure counts:
 - ``assessed``: cases whose assessment the city approved (``guidance`` or later);
   ``meeting_standard``: those whose current assessment meets the standard of their track;
   ``meeting_share`` = meeting_standard ÷ assessed.
-- ``grades``: surveyed cases by the grade of their union's newest member evaluation (会员评家) of
-  the campaign's year or before; ``none`` when there is no graded evaluation.
+- ``grades``: surveyed cases by the grade of the member evaluation (会员评家) their survey
+  reported (``with_evaluation_grade``); ``none`` when it has no grade (no ballots).
 - ``model_unions``: cases selected as model unions (``workflows.flows.selected_as_model``).
 - ``subsidies``: ``requested`` (submitted, whatever came of it), ``signed`` (signed off or
   disbursed: what counts against the budget) and ``disbursed``, each a count and an amount.
@@ -27,7 +27,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
+from django.db.models.functions import Cast, Coalesce, Substr
 from django.utils.translation import gettext as _
 
 from inspections.models import Assessment, MemberEvaluation
@@ -71,22 +73,38 @@ def _share(part: int, whole: int) -> Decimal | None:
     return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001")) if whole else None
 
 
+def with_evaluation_grade(cases: QuerySet[Case], campaign: Campaign) -> QuerySet[Case]:
+    """Annotate ``grade``: the grade of the member evaluation (会员评家) the case's own survey
+    reported. ``submit_survey`` records it as the union's evaluation of the year it was held
+    (else of the campaign's year), so that year, read from the survey, finds it."""
+    # Spelled out: KT("survey__data__…") takes "data" for a JSON key of the survey's id.
+    held = KeyTextTransform("held_on", KeyTransform("member_evaluation", "survey__data"))
+    return cases.annotate(
+        evaluation_year=Coalesce(
+            Cast(Substr(held, 1, 4), IntegerField()),
+            Value(campaign.year),
+            output_field=IntegerField(),
+        ),
+        grade=Subquery(
+            MemberEvaluation.objects.filter(
+                union=OuterRef("union_id"), year=OuterRef("evaluation_year")
+            )
+            .exclude(grade="")
+            .values("grade")[:1]
+        ),
+    )
+
+
 def _add_cases(figures: dict[int, dict[str, Any]], campaign: Campaign, federation_ids) -> None:
     """One GROUP BY over the campaign's cases."""
     latest_assessment = Assessment.objects.filter(case=OuterRef("pk")).order_by("-run")
-    newest_grade = (
-        MemberEvaluation.objects.filter(union=OuterRef("union_id"), year__lte=campaign.year)
-        .exclude(grade="")
-        .order_by("-year")
-        .values("grade")[:1]
-    )
     cases = Case.objects.filter(campaign=campaign)
     if federation_ids is not None:
         cases = cases.filter(union__federation_id__in=federation_ids)
     rows = (
-        cases.annotate(
+        with_evaluation_grade(cases, campaign)
+        .annotate(
             meets=Subquery(latest_assessment.values("meets_standard")[:1]),
-            grade=Subquery(newest_grade),
             is_model=selected_as_model(),
         )
         .values("union__federation_id", "stage", "track", "grade")

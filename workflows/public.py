@@ -13,15 +13,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from itertools import groupby
 
-from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from inspections import rules
-from inspections.models import Assessment, Finding, MemberEvaluation
+from inspections.models import Assessment, Finding
 
+from .figures import with_evaluation_grade
 from .flows import selected_as_model
 from .models import Campaign, Case, Track
 
@@ -57,15 +57,10 @@ class CountyGroup:
 
 def model_unions(campaign: Campaign) -> list[ModelUnion]:
     """The campaign's selected model unions, by county code, track and name; three queries."""
-    newest_grade = (
-        MemberEvaluation.objects.filter(union=OuterRef("union_id"), year__lte=campaign.year)
-        .exclude(grade="")
-        .order_by("-year")
-        .values("grade")[:1]
-    )
     cases = list(
-        Case.objects.filter(campaign=campaign)
-        .filter(selected_as_model())
+        with_evaluation_grade(
+            Case.objects.filter(campaign=campaign).filter(selected_as_model()), campaign
+        )
         .select_related("union__federation")
         .only(
             "id",
@@ -75,7 +70,6 @@ def model_unions(campaign: Campaign) -> list[ModelUnion]:
             "union__federation__name",
             "union__federation__code",
         )
-        .annotate(grade=Subquery(newest_grade))
         .order_by("union__federation__code", "track", "union__name", "id")
     )
     latest: dict[int, Assessment] = {}

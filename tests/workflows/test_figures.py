@@ -9,13 +9,14 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
+from inspections.models import Survey
 from subsidies.services import do_create_subsidy, do_subsidy_transition
 from tests.conftest import WUNING, XUNYANG, make_union
 from tests.subsidies.journey import advance, freeze_today, fresh_survey, submitted_subsidy
 from unions.models import Federation
 from workflows.figures import campaign_figures, figures_by_federation
 from workflows.models import Stage
-from workflows.services import do_create_case, do_transition
+from workflows.services import do_create_campaign, do_create_case, do_transition
 
 
 @pytest.fixture(autouse=True)
@@ -253,3 +254,47 @@ def test_it_counts_a_rejected_subsidy_as_requested_but_not_signed(
     assert xunyang["subsidies"]["requested"] == {"count": 1, "amount": Decimal("8000.00")}
     assert xunyang["subsidies"]["signed"]["count"] == 0
     assert xunyang["model_unions"] == 2
+
+
+def test_it_takes_each_cases_grade_from_the_evaluation_its_own_survey_reported(
+    campaign, xunyang_union, xunyang_officer, federation_officer, monkeypatch
+):
+    # A late survey of the 2022 campaign: its member evaluation was held in January 2023.
+    freeze_today(monkeypatch, date(2023, 3, 15))
+    first = do_create_case(actor=xunyang_officer, campaign=campaign, union_id=xunyang_union.pk)
+    advance(first, Stage.SURVEY_REVIEW, officer=xunyang_officer, approver=federation_officer)
+    assert Survey.objects.get(case=first).data["member_evaluation"]["held_on"].startswith("2023-01")
+    freeze_today(monkeypatch, date(2024, 9, 1))
+    later = do_create_campaign(
+        actor=federation_officer,
+        data={
+            "year": 2024,
+            "title": "2024年度",
+            "reference_date": date(2024, 5, 20),
+            "survey_deadline": date(2024, 8, 31),
+            "summary_deadline": date(2024, 12, 15),
+        },
+    )
+    unhappy = fresh_survey()
+    unhappy["member_evaluation"].update(satisfied=3, basically_satisfied=4, unsatisfied=90)
+    second = do_create_case(actor=xunyang_officer, campaign=later, union_id=xunyang_union.pk)
+    advance(
+        second,
+        Stage.SURVEY_REVIEW,
+        officer=xunyang_officer,
+        approver=federation_officer,
+        survey=unhappy,
+    )
+
+    def grades(c):
+        return next(
+            x for x in campaign_figures(c)["counties"] if x["federation"]["code"] == XUNYANG
+        )["grades"]
+
+    assert grades(campaign) == {
+        "satisfied": 1,
+        "basically_satisfied": 0,
+        "unsatisfied": 0,
+        "none": 0,
+    }
+    assert grades(later) == {"satisfied": 0, "basically_satisfied": 0, "unsatisfied": 1, "none": 0}
