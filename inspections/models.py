@@ -175,14 +175,14 @@ class InspectionVisit(models.Model):
     class Meta:
         ordering = ["-visited_on", "-id"]
 
-
-def evidence_path(instance: EvidenceFile, filename: str) -> str:
-    return f"evidence/{instance.visit.case_id}/{instance.sha256}"
+    def __str__(self) -> str:
+        return f"{self.case} {self.visited_on:%Y-%m-%d}"
 
 
 class EvidenceFile(models.Model):
     """A file attached to a visit: type checked by content, size capped, stored outside the web
-    root under its hash, served only through a view that checks scope."""
+    root under its hash, served only through a view that checks scope (``inspections.visits``
+    stores it at ``PRIVATE_MEDIA_ROOT/evidence/<sha256[:2]>/<sha256>``)."""
 
     visit = models.ForeignKey(InspectionVisit, on_delete=models.CASCADE, related_name="files")
     original_name = models.CharField(max_length=200)
@@ -195,6 +195,9 @@ class EvidenceFile(models.Model):
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
+
+    def __str__(self) -> str:
+        return self.original_name
 
 
 class ImportJob(models.Model):
