@@ -41,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import generate  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
+HTTP_ERRORS: list[str] = []
 
 
 def free_port() -> int:
@@ -210,7 +211,9 @@ def http_run(
         t.join()
     wall = time.perf_counter() - started
     if errors:
-        raise RuntimeError(f"{len(errors)} HTTP transitions failed, e.g. {errors[:3]}")
+        # Reported, not hidden: on a shared server "too many clients" turns into 500s here.
+        print(f"{len(errors)} HTTP transitions failed, e.g. {errors[:3]}", file=sys.stderr)
+        HTTP_ERRORS.extend(errors)
     return timings, wall
 
 
@@ -415,6 +418,11 @@ def main() -> int:
         f"{args.clients} concurrent: **{http_ratio:.1f}×** (goal: within 3×). Queries per transition "
         f"through the service: {queries} (bare SQL: 3 statements and the commit)."
     )
+    if HTTP_ERRORS:
+        verdict += (
+            f" **{len(HTTP_ERRORS)} HTTP transitions failed** (e.g. {HTTP_ERRORS[:3]}); their cases "
+            "went out of step, so later ones answer 409."
+        )
     print("\n".join(table) + "\n\n" + verdict, flush=True)
     profile = ""
     if args.profile or service_ratio > 3:
