@@ -21,6 +21,11 @@ urlpatterns = [
     ),
     path("cases/<int:pk>/overrides/", views_case.case_override, name="case-override"),
     path("cases/<int:pk>/subsidy/", views_case.case_subsidy_create, name="case-subsidy"),
+    path(
+        "cases/<int:pk>/guidance/<int:action_id>/done/",
+        views_case.guidance_done,
+        name="case-guidance-done",
+    ),
     path("cases/<int:pk>/survey/", views_survey.survey_form, name="case-survey"),
     path("cases/<int:pk>/report/", views_reports.case_report, name="case-report"),
     path("cases/<int:pk>/report.pdf", views_reports.case_report_pdf, name="case-report-pdf"),

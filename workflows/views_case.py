@@ -33,6 +33,7 @@ from subsidies.services import (
 from unions.models import Role, User
 
 from .flows import CaseFlow
+from .guidance import do_mark_guidance_done, guidance_plan
 from .history import case_timeline
 from .models import Case, Stage
 from .services import available_transitions, do_transition, get_case_for_user
@@ -183,7 +184,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             (value, rules.OUTCOME_LABELS[value])
             for value in (rules.MET, rules.UNMET, rules.NOT_APPLICABLE, rules.NEEDS_REVIEW)
         ],
-        "guidance": list(case.guidance_actions.order_by("done_at", "due_on", "rule")),
+        "guidance": list(guidance_plan(case)),
+        "can_mark_done": works_here and case.stage == Stage.GUIDANCE,
         "subsidy": subsidy,
         "subsidy_transitions": subsidy_transitions,
         "can_apply_subsidy": works_here and case.stage == Stage.SUBSIDY and subsidy is None,
@@ -251,6 +253,20 @@ def case_override(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(reverse("case-detail", args=[pk]) + f"#rule-{rule}")
     messages.success(request, _("The finding of %(rule)s was recorded.") % {"rule": rule})
     return redirect(reverse("case-detail", args=[pk]) + f"#rule-{rule}")
+
+
+@login_required
+@require_POST
+def guidance_done(request: HttpRequest, pk: int, action_id: int) -> HttpResponse:
+    try:
+        action = do_mark_guidance_done(
+            pk, action_id, actor=request.user, note=request.POST.get("note", "")
+        )
+    except ServiceError as exc:
+        _refused(request, exc)
+        return redirect(reverse("case-detail", args=[pk]) + "#guidance-h")
+    messages.success(request, _("Step %(rule)s is recorded as done.") % {"rule": action.rule})
+    return redirect(reverse("case-detail", args=[pk]) + "#guidance-h")
 
 
 @login_required

@@ -145,6 +145,7 @@ ACTION_LABELS: dict[str, Any] = {
     "create": gettext_lazy("Case opened"),
     "override": gettext_lazy("Finding overridden"),
     "update_track": gettext_lazy("Track recomputed"),
+    "guidance_done": gettext_lazy("Guidance step done"),
     "remind": gettext_lazy("Reminder sent"),
     "case.create": gettext_lazy("Case opened"),
     "case.update": gettext_lazy("Case changed"),

@@ -198,3 +198,39 @@ def test_it_lists_events_and_field_changes_in_the_timeline(
     assert actions[:2] == ["Accept survey", "Submit survey"]  # newest first
     assert "Case opened" in actions
     assert "Survey changed" in actions
+
+
+def test_a_county_officer_records_a_guidance_step_done(
+    login, case, xunyang_officer, federation_officer
+):
+    from lib.demo_survey import full_survey
+    from tests.pages.conftest import TODAY
+    from workflows.models import GuidanceAction
+
+    survey = full_survey(on=TODAY)
+    survey["home"]["library"] = False  # N5.5 unmet: a step of the guidance plan
+    walk(case, Stage.GUIDANCE, county=xunyang_officer, federation=federation_officer, survey=survey)
+    step = GuidanceAction.objects.get(case=case, rule="N5.5")
+    client = login(xunyang_officer)
+    assert (
+        f'action="/cases/{case.pk}/guidance/{step.pk}/done/"'
+        in client.get(f"/cases/{case.pk}/").content.decode()
+    )
+
+    response = client.post(
+        f"/cases/{case.pk}/guidance/{step.pk}/done/", {"note": "职工书屋已建成开放"}, follow=True
+    )
+
+    step.refresh_from_db()
+    assert step.done_at is not None and step.done_by == xunyang_officer
+    assert Event.objects.filter(
+        case=case, action="guidance_done", comment="职工书屋已建成开放"
+    ).exists()
+    page = response.content.decode()
+    assert "职工书屋已建成开放" in page and "Guidance step done" in page
+    assert (
+        login(federation_officer)
+        .post(f"/cases/{case.pk}/guidance/{step.pk}/done/", follow=True)
+        .status_code
+        == 200
+    )
