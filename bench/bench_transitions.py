@@ -229,16 +229,21 @@ BARE_TABLES = {
 
 def bare_setup(url: str, case_ids: list[int]) -> None:
     import psycopg
+    from psycopg import sql
 
     with psycopg.connect(url, autocommit=True) as conn:
         for source, copy in BARE_TABLES.items():
-            conn.execute(f"DROP TABLE IF EXISTS {copy}")  # noqa: S608 - constant names
-            conn.execute(f"CREATE TABLE {copy} (LIKE {source} INCLUDING ALL)")
+            conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(copy)))
+            conn.execute(
+                sql.SQL("CREATE TABLE {} (LIKE {} INCLUDING ALL)").format(
+                    sql.Identifier(copy), sql.Identifier(source)
+                )
+            )
         conn.execute(
             "INSERT INTO bench_bare_case SELECT * FROM workflows_case WHERE id = ANY(%s)",
             [case_ids],
         )
-        # Fill the copies to the size of the real tables' indexes' depth: a fair insert cost.
+        # The copies hold as many rows as the real tables: the same index depth, a fair insert cost.
         conn.execute("INSERT INTO bench_bare_event SELECT * FROM workflows_event")
         conn.execute("INSERT INTO bench_bare_historicalcase SELECT * FROM workflows_historicalcase")
         for table, column in (
@@ -246,18 +251,25 @@ def bare_setup(url: str, case_ids: list[int]) -> None:
             ("bench_bare_historicalcase", "history_id"),
         ):
             conn.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "  # noqa: S608 - constants
-                f"(SELECT coalesce(max({column}), 0) + 1 FROM {table}))"
+                sql.SQL(
+                    "SELECT setval(pg_get_serial_sequence({}, {}), (SELECT coalesce(max({}), 0) + 1 FROM {}))"
+                ).format(
+                    sql.Literal(table),
+                    sql.Literal(column),
+                    sql.Identifier(column),
+                    sql.Identifier(table),
+                )
             )
         conn.execute("ANALYZE bench_bare_case, bench_bare_event, bench_bare_historicalcase")
 
 
 def bare_teardown(url: str) -> None:
     import psycopg
+    from psycopg import sql
 
     with psycopg.connect(url, autocommit=True) as conn:
         for copy in BARE_TABLES.values():
-            conn.execute(f"DROP TABLE IF EXISTS {copy}")  # noqa: S608 - constant names
+            conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(copy)))
 
 
 def bare_transition(
