@@ -173,6 +173,7 @@ def write(drafts: Iterable[Draft]) -> list[Notification]:
     drafts = list(drafts)
     written: list[Notification] = []
     with transaction.atomic(savepoint=False):
+        _lock_recipients(sorted({d.recipient.pk for d in drafts}))
         for start in range(0, len(drafts), BATCH_SIZE):
             written += _write_batch(drafts[start : start + BATCH_SIZE])
         if written:
@@ -185,17 +186,22 @@ def write(drafts: Iterable[Draft]) -> list[Notification]:
     return written
 
 
+def _lock_recipients(user_ids: list[int]) -> None:
+    """Lock every recipient of one ``write``, all in id order, before writing any row: two
+    writers notifying overlapping users then queue instead of deadlocking. FOR NO KEY UPDATE
+    queues notification writers, yet leaves alone the key-share locks that inserting an event
+    or history row naming the user as actor takes."""
+    for start in range(0, len(user_ids), BATCH_SIZE):
+        list(
+            User.objects.select_for_update(no_key=True)
+            .filter(pk__in=user_ids[start : start + BATCH_SIZE])
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+
+
 def _write_batch(drafts: list[Draft]) -> list[Notification]:
     recipient_ids = sorted({d.recipient.pk for d in drafts})
-    # Lock in id order: two writers notifying overlapping users queue instead of deadlocking.
-    # FOR NO KEY UPDATE: it queues notification writers, yet leaves alone the key-share locks
-    # that inserting an event or history row naming the user as actor takes.
-    list(
-        User.objects.select_for_update(no_key=True)
-        .filter(pk__in=recipient_ids)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
     keys = {d.dedupe_key for d in drafts if d.dedupe_key}
     sent = (
         set(
