@@ -52,6 +52,15 @@ from .views_common import (
 )
 
 READERS = (Role.AUDITOR, Role.FEDERATION_OFFICER, Role.LEADER)
+# A history row's reason is the actor's comment, or the transition's name when they gave none.
+ACTION_NAMES = frozenset(TRANSITION_NAMES) | {
+    "submit",
+    "sign_off",
+    "reject",
+    "disburse",
+    "accept",
+    "return",
+}
 
 # Audited models by the short name the explorer's URLs use.
 MODELS: dict[str, Any] = {
@@ -272,9 +281,23 @@ def diff_rows(model: Any, row: Any, previous: Any) -> list[dict[str, Any]]:
                 o, n = old_flat.get(path), new_flat.get(path)
                 out.append(_diff_row(f"{field.name}.{path}", field_label(path), o, n))
             continue
-        out.append(_diff_row(field.name, str(field.verbose_name), old, new))
+        row_out = _diff_row(field.name, str(field.verbose_name), old, new)
+        if field.is_relation and (old is not None or new is not None):
+            # Name the related record (one query per foreign key, not per row of anything).
+            row_out["old"] = _related(previous, field) if previous is not None else "—"
+            row_out["new"] = _related(row, field)
+        out.append(row_out)
     out.sort(key=lambda r: not r["changed"])
     return out
+
+
+def _related(instance: Any, field: Any) -> str:
+    if getattr(instance, field.attname) is None:
+        return "—"
+    try:
+        return str(getattr(instance, field.name))
+    except ObjectDoesNotExist:
+        return f"#{getattr(instance, field.attname)}"
 
 
 def _diff_row(name: str, label: str, old: Any, new: Any) -> dict[str, Any]:
@@ -306,9 +329,15 @@ def audit_change(request: HttpRequest, model_name: str, history_id: int) -> Http
             break
         previous = version
     rows = diff_rows(model, row, previous)
-    events = Event.objects.filter(history_id=row.history_id, subject=model_name).select_related(
-        "actor"
-    )
+    events = [
+        {"event": event, "action": action_label(event.action, event.subject)}
+        for event in Event.objects.filter(history_id=row.history_id, subject=model_name)
+    ]
+    for version in versions:
+        reason = version.history_change_reason or ""
+        version.reason_label = (
+            action_label(reason, model_name) if reason in ACTION_NAMES else reason
+        )
     return render(
         request,
         "audit/change.html",
@@ -321,7 +350,7 @@ def audit_change(request: HttpRequest, model_name: str, history_id: int) -> Http
             "changed": sum(1 for r in rows if r["changed"]),
             "versions": versions,
             "history_types": HISTORY_TYPES,
-            "events": list(events),
+            "events": events,
             "object_label": str(row.instance) if row.history_type != "-" else "",
         },
     )

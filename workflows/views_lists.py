@@ -17,7 +17,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from inspections.models import Assessment, CountySummary
-from inspections.summaries import visible_summaries
+from inspections.summaries import summary_board, visible_summaries
 from lib.xlsx import Column
 from subsidies.models import SubsidyApplication
 from subsidies.scope import visible_subsidies
@@ -283,16 +283,25 @@ def summaries_queryset(request: HttpRequest) -> tuple[QuerySet, dict[str, Any]]:
 def summary_list(request: HttpRequest) -> HttpResponse:
     qs, filters = summaries_queryset(request)
     campaign: Campaign | None = filters["campaign"]
-    missing = []
-    if campaign is not None and request.user.reads_everything:
-        have = set(
-            CountySummary.objects.filter(campaign=campaign).values_list("federation_id", flat=True)
+    user: User = request.user
+    board = summary_board(campaign, user) if campaign is not None else []
+    mine = None
+    if campaign is not None and user.role == Role.COUNTY_OFFICER:
+        mine = (
+            visible_summaries(user)
+            .filter(campaign=campaign, federation_id=user.federation_id)
+            .first()
         )
-        missing = [f for f in Federation.objects.order_by("code") if f.pk not in have]
     return _render_list(
         request,
         "lists/summaries.html",
-        {**filters, "page": paginate(request, qs), "missing": missing},
+        {
+            **filters,
+            "page": paginate(request, qs),
+            "board": [row for row in board if row["state"] == "missing"],
+            "can_start": user.role == Role.COUNTY_OFFICER and campaign is not None and mine is None,
+            "mine": mine,
+        },
     )
 
 

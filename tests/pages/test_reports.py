@@ -136,3 +136,18 @@ def test_another_county_cannot_see_a_summary(
     assert login(wuning_officer).get(f"/summaries/{summary.pk}/").status_code == 404
     assert login(wuning_officer).get(f"/summaries/{summary.pk}/summary.pdf").status_code == 404
     assert login(reporter).get("/summaries/").status_code == 403
+
+
+def test_the_summary_list_offers_to_start_and_shows_who_has_not(
+    login, campaign, xunyang_officer, federation_officer
+):
+    page = login(xunyang_officer).get("/summaries/").content.decode()
+    assert 'action="/summaries/new/"' in page
+
+    summary = do_create_summary(actor=xunyang_officer, campaign=campaign)
+    page = login(xunyang_officer).get("/summaries/").content.decode()
+    assert 'action="/summaries/new/"' not in page and f'href="/summaries/{summary.pk}/"' in page
+
+    board = login(federation_officer).get("/summaries/").context["board"]
+    missing = {row["federation"]["code"] for row in board}
+    assert "360423" in missing and "360403" not in missing
