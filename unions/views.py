@@ -9,6 +9,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 
 from lib.xlsx import Column
 from workflows.models import Case, Stage, Track
@@ -87,6 +88,7 @@ def unions_queryset(request: HttpRequest) -> tuple[QuerySet, dict[str, Any]]:
     }
 
 
+@never_cache
 @login_required
 def union_list(request: HttpRequest) -> HttpResponse:
     qs, filters = unions_queryset(request)
@@ -137,6 +139,7 @@ def union_export(request: HttpRequest) -> HttpResponse:
     return xlsx_response("unions", rows, columns, title=_("Unions"))
 
 
+@never_cache
 @login_required
 def union_detail(request: HttpRequest, pk: int) -> HttpResponse:
     union = visible_unions(request.user).select_related("federation").filter(pk=pk).first()

@@ -22,6 +22,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 
 from inspections.models import (
     Assessment,
@@ -201,6 +202,7 @@ def _state_label(subject: str, value: str) -> str:
     return value
 
 
+@never_cache
 @roles_required(*READERS)
 def audit_explorer(request: HttpRequest) -> HttpResponse:
     qs, filters = events_queryset(request)

@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from inspections import rules
@@ -148,6 +149,7 @@ def _timeline(case: Case) -> tuple[list[dict[str, Any]], set[str], bool]:
     return entries, visited, selected
 
 
+@never_cache
 @login_required
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = load_case(request, pk)

@@ -15,6 +15,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 
 from inspections.models import Assessment, CountySummary
 from inspections.summaries import summary_board, visible_summaries
@@ -127,6 +128,7 @@ def cases_queryset(request: HttpRequest) -> tuple[QuerySet, dict[str, Any]]:
     return qs, filters
 
 
+@never_cache
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
     qs, filters = cases_queryset(request)
@@ -209,6 +211,7 @@ def subsidies_queryset(request: HttpRequest) -> tuple[QuerySet, dict[str, Any]]:
     }
 
 
+@never_cache
 @login_required
 def subsidy_list(request: HttpRequest) -> HttpResponse:
     qs, filters = subsidies_queryset(request)
@@ -279,6 +282,7 @@ def summaries_queryset(request: HttpRequest) -> tuple[QuerySet, dict[str, Any]]:
     }
 
 
+@never_cache
 @login_required
 def summary_list(request: HttpRequest) -> HttpResponse:
     qs, filters = summaries_queryset(request)

@@ -178,3 +178,10 @@ def test_it_reflects_a_transition_made_elsewhere_on_the_next_refresh(
     assert client.get("/dashboard/").context["city"].stages[Stage.ASSESSMENT] == 1
     progress = {row.federation["code"]: row for row in client.get("/").context["progress"]}
     assert progress[case.union.federation.code].stages[Stage.ASSESSMENT] == 1
+
+
+@pytest.mark.parametrize("url", ["/", "/cases/", "/unions/", "/subsidies/", "/summaries/", "/dashboard/", "/audit/"])
+def test_no_cache_keeps_an_old_copy_of_a_working_page(url, login, case, federation_officer):
+    response = login(federation_officer).get(url)
+
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
