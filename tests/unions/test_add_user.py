@@ -15,6 +15,10 @@ from django.utils import translation
 
 from unions.models import Federation, Role, User
 
+# Marked as a database module so pytest-django runs it with the other database tests
+# (some personas are only requested inside the test, through getfixturevalue).
+pytestmark = pytest.mark.django_db
+
 PW = "一二三四五六七八-pass"
 
 

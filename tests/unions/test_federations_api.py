@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+# Marked as a database module so pytest-django runs it with the other database tests
+# (some personas are only requested inside the test, through getfixturevalue).
+pytestmark = pytest.mark.django_db
+
 EXPECTED = {
     "360400": ("九江市总工会", "city"),
     "360402": ("濂溪区总工会", "county"),

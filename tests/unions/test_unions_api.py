@@ -12,6 +12,10 @@ from unions.models import Union
 from workflows.models import Event, Stage, Track
 from workflows.services import do_create_case
 
+# Marked as a database module so pytest-django runs it with the other database tests
+# (some personas are only requested inside the test, through getfixturevalue).
+pytestmark = pytest.mark.django_db
+
 NEW = {
     "name": "九江长江物流有限公司工会",
     "federation": XUNYANG,

@@ -11,6 +11,10 @@ from tests.conftest import make_union
 from unions import uscc
 from unions.models import Union, validate_uscc
 
+# Marked as a database module so pytest-django runs it with the other database tests
+# (some personas are only requested inside the test, through getfixturevalue).
+pytestmark = pytest.mark.django_db
+
 # Published codes of well-known employers: independent evidence that the arithmetic is the standard's.
 REAL_CODES = [
     "914403001922038216",  # 华为技术有限公司

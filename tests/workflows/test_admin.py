@@ -11,6 +11,10 @@ from django.test import Client
 from unions.models import Union, User
 from workflows.models import Case, Event
 
+# Marked as a database module so pytest-django runs it with the other database tests
+# (some personas are only requested inside the test, through getfixturevalue).
+pytestmark = pytest.mark.django_db
+
 DOMAIN_PAGES = [
     ("workflows", "case"),
     ("workflows", "campaign"),

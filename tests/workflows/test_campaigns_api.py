@@ -9,6 +9,10 @@ import pytest
 
 from workflows.models import Campaign
 
+# Marked as a database module so pytest-django runs it with the other database tests
+# (some personas are only requested inside the test, through getfixturevalue).
+pytestmark = pytest.mark.django_db
+
 BODY = {
     "year": 2023,
     "title": "2023年度六有六规范建设",

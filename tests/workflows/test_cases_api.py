@@ -10,6 +10,10 @@ import pytest
 from tests.conftest import WUNING, make_union
 from workflows.models import Case, Event, Stage, Track
 
+# Marked as a database module so pytest-django runs it with the other database tests
+# (some personas are only requested inside the test, through getfixturevalue).
+pytestmark = pytest.mark.django_db
+
 
 def post(api, user, body):
     client = api.as_user(user) if user is not None else api

@@ -10,6 +10,10 @@ import pytest
 
 from workflows.models import Event, Stage, Track
 
+# Marked as a database module so pytest-django runs it with the other database tests
+# (some personas are only requested inside the test, through getfixturevalue).
+pytestmark = pytest.mark.django_db
+
 SHAPE = {"at", "actor", "action", "from", "to", "changes", "reason"}
 
 

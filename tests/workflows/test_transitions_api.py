@@ -17,6 +17,10 @@ from unions.models import Role
 from unions.services import do_create_user
 from workflows.models import Case, Event, Stage
 
+# Marked as a database module so pytest-django runs it with the other database tests
+# (some personas are only requested inside the test, through getfixturevalue).
+pytestmark = pytest.mark.django_db
+
 ROLES = ("reporter", "county", "federation", "leader", "auditor")
 PERSONA = {
     "reporter": "reporter",
