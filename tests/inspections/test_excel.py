@@ -6,10 +6,9 @@ from __future__ import annotations
 import io
 import zipfile
 from datetime import date
-from importlib import import_module
 
 import pytest
-from django.apps import apps
+from django.db import connection
 from django.utils import translation
 from openpyxl import load_workbook
 
@@ -380,15 +379,24 @@ def upload(api, user, campaign, content, **extra):
 
 @pytest.fixture
 def reference_data_kept(django_db_blocker):
-    """Requested before ``transactional_db``, so torn down after its flush: puts back the
-    federations ``migrate`` loads, which the tests that run after this one read."""
+    """Requested before ``transactional_db``, so torn down after its flush: puts back what
+    ``migrate`` left in the test database (the federations, content types) with the ids it had,
+    as ``serialized_rollback`` would before the next such test, because pytest-django runs some
+    tests that read them (personas fetched with ``getfixturevalue``) after the transactional ones.
+    """
     yield
     with django_db_blocker.unblock():
-        import_module("unions.migrations.0002_federations").load(apps, None)
+        connection.creation.deserialize_db_from_string(connection._test_serialized_contents)
 
 
 def test_it_runs_the_upload_in_a_worker_and_reports_its_progress(
-    reference_data_kept, transactional_db, api, campaign, xunyang_officer, wuning_officer
+    reference_data_kept,
+    django_db_serialized_rollback,
+    transactional_db,
+    api,
+    campaign,
+    xunyang_officer,
+    wuning_officer,
 ):
     """The worker is a thread with its own connection: it sees only committed data."""
     rows = [
