@@ -133,14 +133,16 @@ def _timeline(case: Case) -> tuple[list[dict[str, Any]], set[str], bool]:
                     visited.add(entry[key])
             selected = selected or action == "select_model"
         stage_change = is_case_event and entry["from"] != entry["to"] and entry["from"]
+        label = action_label(action)
         entries.append(
             {
                 "at": datetime.fromisoformat(entry["at"]),
                 "actor": (entry["actor"] or {}).get("name") or _("System"),
-                "action": action_label(action),
+                "action": label,
                 "from": Stage(entry["from"]).label if stage_change else "",
                 "to": Stage(entry["to"]).label if stage_change else "",
-                "reason": entry["reason"],
+                # A history row without a comment carries its own name as the reason.
+                "reason": "" if entry["reason"] in (label, action) else entry["reason"],
                 "changes": change_rows(entry["changes"]),
                 "is_event": "event" in entry,
             }
