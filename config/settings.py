@@ -99,7 +99,14 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1500, "expiry": 30},
+            # socket_timeout: channels-redis waits for messages with a 5 s BZPOPMIN, and
+            # redis-py 8 stops reading after 5 s by default, tearing down every socket idle
+            # for 5 s (django/channels_redis#422). Longer than the wait, still bounded.
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                "capacity": 1500,
+                "expiry": 30,
+            },
         }
     }
 else:

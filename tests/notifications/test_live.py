@@ -184,3 +184,27 @@ def test_it_commits_while_redis_is_down_and_the_client_catches_up_when_it_return
     assert status == 200
     assert pushed["kind"] == "return_survey"
     assert pushed["previous"] == missed.pk  # the chain the client holds has no gap
+
+
+def test_it_keeps_an_idle_socket_open(servers, case, reporter, xunyang_officer):
+    """channels-redis waits for messages with a 5-second BZPOPMIN; redis-py 8 gives up reading
+    after its default 5-second socket timeout. Unless the layer's socket timeout is longer,
+    every socket idle for 5 seconds is torn down (django/channels_redis#422)."""
+    one, two = servers
+    do_save_survey(case, full_survey(on=timezone.localdate()), actor=reporter)
+    keys = {user.username: token(user) for user in (reporter, xunyang_officer)}
+
+    async def scenario():
+        socket = await open_socket(two, keys["xunyang"])
+        with pytest.raises(TimeoutError):  # nothing to say for 8 s, and still open after
+            await asyncio.wait_for(socket.recv(), 8.0)
+        path = f"/api/v1/cases/{case.pk}/transitions/submit_survey/"
+        status, _ = await call(one, "POST", path, keys["reporter"], {})
+        pushed = json.loads(await asyncio.wait_for(socket.recv(), PUSH_WAIT))
+        await socket.close()
+        return status, pushed
+
+    status, pushed = asyncio.run(scenario())
+
+    assert status == 200
+    assert pushed["kind"] == "submit_survey"
