@@ -278,7 +278,6 @@ async def measure_floor(redis_url: str, channels: int, rounds: int) -> dict[str,
       pushing to one group per user would cost without ``notifications.fanout``.
     """
     from channels_redis.core import RedisChannelLayer
-
     from django.conf import settings
 
     config = settings.CHANNEL_LAYERS["default"]["CONFIG"]  # as the daphne processes have it
