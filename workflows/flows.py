@@ -54,7 +54,9 @@ def survey_complete(flow: CaseFlow) -> CONDITION:
 
     problems = survey_problems(flow.case)
     if problems:
-        return CONDITION(False, _("The survey is not complete: %(fields)s") % {"fields": "、".join(problems)})
+        return CONDITION(
+            False, _("The survey is not complete: %(fields)s") % {"fields": "；".join(problems)}
+        )
     return CONDITION(True)
 
 
@@ -100,7 +102,9 @@ def within_model_quota(flow: CaseFlow) -> CONDITION:
     case = flow.case
     quota = case.campaign.model_quota_per_county
     taken = (
-        Case.objects.filter(campaign_id=case.campaign_id, union__federation_id=case.union.federation_id)
+        Case.objects.filter(
+            campaign_id=case.campaign_id, union__federation_id=case.union.federation_id
+        )
         .filter(Q(stage=Stage.SELECTION) | Q(selected_as_model()))
         .exclude(pk=case.pk)
         .count()

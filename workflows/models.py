@@ -5,6 +5,7 @@ import json
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -60,9 +61,7 @@ class Campaign(models.Model):
         default=Decimal("0.00"),
         validators=[MinValueValidator(Decimal("0"))],
     )
-    model_quota_per_county = models.PositiveIntegerField(
-        _("model unions per county"), default=10
-    )
+    model_quota_per_county = models.PositiveIntegerField(_("model unions per county"), default=10)
     evaluation_thresholds = models.JSONField(
         _("member evaluation thresholds"),
         null=True,
@@ -80,6 +79,28 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year} {self.title}"
+
+    def clean(self) -> None:
+        errors = {}
+        if (
+            self.summary_deadline
+            and self.survey_deadline
+            and self.summary_deadline < self.survey_deadline
+        ):
+            errors["summary_deadline"] = _(
+                "The summary deadline cannot be before the survey deadline."
+            )
+        if self.evaluation_thresholds:
+            from inspections.rules import evaluation_grade
+
+            try:
+                evaluation_grade(1, 0, 0, self.evaluation_thresholds)
+            except (ValueError, TypeError, ArithmeticError):
+                errors["evaluation_thresholds"] = _(
+                    'Give both shares between 0 and 1, e.g. {"satisfied": 0.8, "basically_satisfied": 0.6}.'
+                )
+        if errors:
+            raise ValidationError(errors)
 
     def subsidy_amount(self, track: str) -> Decimal:
         return self.subsidy_six_norms if track == Track.SIX_NORMS else self.subsidy_six_haves
@@ -113,7 +134,9 @@ class Case(models.Model):
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         constraints = [
-            models.UniqueConstraint(fields=["campaign", "union"], name="one_case_per_union_per_campaign")
+            models.UniqueConstraint(
+                fields=["campaign", "union"], name="one_case_per_union_per_campaign"
+            )
         ]
         indexes = [models.Index(fields=["campaign", "stage"])]
 
@@ -234,7 +257,9 @@ class IdempotentResponse(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_per_user")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_per_user")
+        ]
 
 
 class GuidanceAction(models.Model):

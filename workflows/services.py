@@ -107,7 +107,13 @@ def do_transition(case_id: int, name: str, *, actor: User, comment: str = "") ->
         if unmet is not None:
             raise Conflict(getattr(unmet[1], "message", "") or _("A condition is not met."))
         if transition.custom.get("requires_comment") and not comment:
-            raise InvalidInput({"comment": [_("A comment is required to %(action)s.") % {"action": transition.label}]})
+            raise InvalidInput(
+                {
+                    "comment": [
+                        _("A comment is required to %(action)s.") % {"action": transition.label}
+                    ]
+                }
+            )
 
         from_stage = case.stage
         try:
@@ -115,7 +121,9 @@ def do_transition(case_id: int, name: str, *, actor: User, comment: str = "") ->
         except TransitionNotAllowed as exc:
             # A condition read other rows, and a concurrent change committed between the check
             # above and the transition's own check: that change won.
-            raise Conflict(getattr(exc, "unmet_message", "") or _("A condition is not met.")) from None
+            raise Conflict(
+                getattr(exc, "unmet_message", "") or _("A condition is not met.")
+            ) from None
         _save(case, actor, comment or name)
         record_case_event(
             case,
@@ -177,7 +185,9 @@ def recompute_tracks(union: Union, *, actor: User | None, reason: str) -> list[C
     """Re-derive the track of the union's open cases (NORMS.md: recomputed and audited when the
     founding date or the reference date changes). Call inside the transaction of that change."""
     changed = []
-    cases = Case.objects.select_for_update().filter(union=union).exclude(stage=Stage.CLOSED)
+    cases = (
+        Case.objects.select_for_update(of=("self",)).filter(union=union).exclude(stage=Stage.CLOSED)
+    )
     for case in cases.select_related("campaign"):
         _recompute_case_track(case, union.founded_on, actor=actor, reason=reason)
         changed.append(case)
@@ -202,7 +212,9 @@ def _recompute_case_track(case: Case, founded_on: date, *, actor: User | None, r
     )
 
 
-def do_update_campaign(campaign_id: int, *, actor: User, data: dict[str, Any], reason: str = "") -> Campaign:
+def do_update_campaign(
+    campaign_id: int, *, actor: User, data: dict[str, Any], reason: str = ""
+) -> Campaign:
     if actor.role != Role.FEDERATION_OFFICER:
         raise RoleForbidden()
     with transaction.atomic():
@@ -214,7 +226,7 @@ def do_update_campaign(campaign_id: int, *, actor: User, data: dict[str, Any], r
         _save(campaign, actor, reason or _("Campaign updated"))
         if campaign.reference_date != old_reference:
             for case in (
-                Case.objects.select_for_update()
+                Case.objects.select_for_update(of=("self",))
                 .filter(campaign=campaign)
                 .exclude(stage=Stage.CLOSED)
                 .select_related("union", "campaign")

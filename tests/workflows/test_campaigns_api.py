@@ -134,3 +134,30 @@ def test_it_lists_campaigns_to_every_logged_in_role(api, campaign, reporter, aud
         response = api.as_user(user).get("/api/v1/campaigns/")
         assert response.status_code == 200
         assert [c["year"] for c in response.data["results"]] == [2022]
+
+
+@pytest.mark.parametrize(
+    "thresholds",
+    [
+        {"satisfied": 1.5, "basically_satisfied": 0.6},
+        {"satisfied": 0.8},
+        {"satisfied": "many", "basically_satisfied": 0.6},
+    ],
+)
+def test_it_refuses_evaluation_thresholds_the_grading_cannot_use(
+    api, federation_officer, thresholds
+):
+    response = post(api, federation_officer, {**BODY, "evaluation_thresholds": thresholds})
+
+    assert response.status_code == 400
+    assert list(response.data["errors"]) == ["evaluation_thresholds"]
+    assert not Campaign.objects.filter(year=2023).exists()
+
+
+def test_it_accepts_evaluation_thresholds_between_zero_and_one(api, federation_officer):
+    body = {**BODY, "evaluation_thresholds": {"satisfied": 0.8, "basically_satisfied": 0.6}}
+
+    response = post(api, federation_officer, body)
+
+    assert response.status_code == 201, response.data
+    assert Campaign.objects.get(year=2023).evaluation_thresholds == body["evaluation_thresholds"]
