@@ -234,3 +234,47 @@ def test_a_county_officer_records_a_guidance_step_done(
         .status_code
         == 200
     )
+
+
+def test_the_subsidy_is_applied_for_submitted_and_signed_off_from_the_case_page(
+    login, case, xunyang_officer, federation_officer, leader, campaign
+):
+    from subsidies.models import SubsidyApplication
+
+    walk(case, Stage.SUBSIDY, county=xunyang_officer, federation=federation_officer)
+    county = login(xunyang_officer)
+    assert 'action="/cases/%d/subsidy/"' % case.pk in county.get(f"/cases/{case.pk}/").content.decode()
+
+    county.post(f"/cases/{case.pk}/subsidy/", {"amount": ""})
+    application = SubsidyApplication.objects.get(case=case)
+    assert application.amount == campaign.subsidy_six_norms
+    county.post(f"/subsidies/{application.pk}/transitions/submit/", {"next": f"/cases/{case.pk}/"})
+
+    page = login(leader).get(f"/cases/{case.pk}/").content.decode()
+    assert f'action="/subsidies/{application.pk}/transitions/sign_off/"' in page
+    response = login(leader).post(f"/subsidies/{application.pk}/transitions/sign_off/", follow=True)
+
+    application.refresh_from_db()
+    assert application.state == SubsidyApplication.State.SIGNED_OFF
+    assert response.redirect_chain[-1][0] == f"/cases/{case.pk}/"
+    assert Event.objects.filter(subject="subsidy", action="sign_off", actor=leader).exists()
+
+
+def test_a_sign_off_past_the_budget_is_refused_with_its_reason(
+    login, case, xunyang_officer, federation_officer, leader, campaign
+):
+    from subsidies.models import SubsidyApplication
+    from subsidies.services import do_create_subsidy, do_subsidy_transition
+
+    walk(case, Stage.SUBSIDY, county=xunyang_officer, federation=federation_officer)
+    application = do_create_subsidy(case.pk, actor=xunyang_officer, amount=campaign.subsidy_budget + 1)
+    do_subsidy_transition(application.pk, "submit", actor=xunyang_officer)
+    client = login(leader)
+
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert re.search(r'<button class="btn" disabled aria-describedby="sw-sign_off">', page)
+    response = client.post(f"/subsidies/{application.pk}/transitions/sign_off/", follow=True)
+
+    application.refresh_from_db()
+    assert application.state == SubsidyApplication.State.SUBMITTED
+    assert "would exceed the budget" in response.content.decode()
