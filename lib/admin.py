@@ -26,7 +26,8 @@ class AuditedAdmin(SimpleHistoryAdmin):
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and (
-            request.user.is_superuser or getattr(request.user, "role", "") in ("auditor", "federation_officer")
+            request.user.is_superuser
+            or getattr(request.user, "role", "") in ("auditor", "federation_officer")
         )
 
     def has_module_permission(self, request):

@@ -24,7 +24,10 @@ class UserAdmin(BaseUserAdmin, AuditedAdmin):
     list_display = ["username", "display_name", "role", "federation", "is_active"]
     list_filter = ["role", "federation"]
     fieldsets = BaseUserAdmin.fieldsets + (
-        ("Scope", {"fields": ("role", "display_name", "federation", "union", "linked_federations")}),
+        (
+            "Scope",
+            {"fields": ("role", "display_name", "federation", "union", "linked_federations")},
+        ),
     )
     raw_id_fields = ["union"]
 

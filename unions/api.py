@@ -78,8 +78,10 @@ def current_campaign() -> Campaign | None:
 def with_current_case(qs, campaign: Campaign | None):
     """Annotate each union with the track and stage of its case in the current campaign."""
     if campaign is None:
-        return qs.annotate(current_track=Subquery(Case.objects.none().values("track")),
-                           current_stage=Subquery(Case.objects.none().values("stage")))
+        return qs.annotate(
+            current_track=Subquery(Case.objects.none().values("track")),
+            current_stage=Subquery(Case.objects.none().values("stage")),
+        )
     cases = Case.objects.filter(union=OuterRef("pk"), campaign=campaign)
     return qs.annotate(
         current_track=Subquery(cases.values("track")[:1]),
@@ -136,4 +138,3 @@ class UnionViewSet(
 
     def _render(self, pk: int) -> dict:
         return self.get_serializer(self.get_queryset().get(pk=pk)).data
-

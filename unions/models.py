@@ -196,7 +196,9 @@ class User(AbstractUser):
         help_text=_("Notifications pushed to this user are written in this language."),
     )
 
-    history = HistoricalRecords(excluded_fields=["password", "last_login"], m2m_fields=[linked_federations])
+    history = HistoricalRecords(
+        excluded_fields=["password", "last_login"], m2m_fields=[linked_federations]
+    )
 
     class Meta:
         verbose_name = _("user")
@@ -238,4 +240,6 @@ class User(AbstractUser):
 
     @property
     def reads_everything(self) -> bool:
-        return self.role in {Role.FEDERATION_OFFICER, Role.LEADER, Role.AUDITOR} or self.is_superuser
+        return (
+            self.role in {Role.FEDERATION_OFFICER, Role.LEADER, Role.AUDITOR} or self.is_superuser
+        )

@@ -109,7 +109,9 @@ def do_create_user(
     federations = list(Federation.objects.filter(code__in=federation_codes or []))
     missing = set(federation_codes or []) - {f.code for f in federations}
     if missing:
-        errors["federation"] = [_("Unknown federation code %(code)s.") % {"code": ", ".join(sorted(missing))}]
+        errors["federation"] = [
+            _("Unknown federation code %(code)s.") % {"code": ", ".join(sorted(missing))}
+        ]
     union = Union.objects.filter(pk=union_id).first() if union_id else None
     if union_id and union is None:
         errors["union"] = [_("Unknown union %(id)s.") % {"id": union_id}]

@@ -28,8 +28,10 @@ from .services import (
 @extend_schema_field(
     {
         "type": "object",
-        "properties": {"six_haves": {"type": "string", "format": "decimal"},
-                       "six_norms": {"type": "string", "format": "decimal"}},
+        "properties": {
+            "six_haves": {"type": "string", "format": "decimal"},
+            "six_norms": {"type": "string", "format": "decimal"},
+        },
         "required": ["six_haves", "six_norms"],
     }
 )
@@ -37,7 +39,10 @@ class SubsidyAmountsField(serializers.Field):
     """``{"six_haves": "5000.00", "six_norms": "8000.00"}``, as API.md writes it."""
 
     def to_representation(self, campaign: Campaign) -> dict:
-        return {"six_haves": str(campaign.subsidy_six_haves), "six_norms": str(campaign.subsidy_six_norms)}
+        return {
+            "six_haves": str(campaign.subsidy_six_haves),
+            "six_norms": str(campaign.subsidy_six_norms),
+        }
 
     def to_internal_value(self, data) -> dict:
         if not isinstance(data, dict):
@@ -81,7 +86,11 @@ class CampaignSerializer(serializers.ModelSerializer):
         summary = attrs.get("summary_deadline", getattr(self.instance, "summary_deadline", None))
         if survey and summary and summary < survey:
             raise serializers.ValidationError(
-                {"summary_deadline": [_("The summary deadline cannot be before the survey deadline.")]}
+                {
+                    "summary_deadline": [
+                        _("The summary deadline cannot be before the survey deadline.")
+                    ]
+                }
             )
         return attrs
 
@@ -110,7 +119,9 @@ class CampaignViewSet(
         campaign = self.get_object()
         serializer = self.get_serializer(campaign, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        campaign = do_update_campaign(campaign.pk, actor=request.user, data=dict(serializer.validated_data))
+        campaign = do_update_campaign(
+            campaign.pk, actor=request.user, data=dict(serializer.validated_data)
+        )
         return Response(self.get_serializer(campaign).data)
 
 
@@ -186,7 +197,10 @@ class HistoryEntrySerializer(serializers.Serializer):
 
 
 class CaseViewSet(
-    mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
 ):
     serializer_class = CaseSerializer
     lookup_value_regex = r"\d+"
@@ -222,7 +236,7 @@ class CaseViewSet(
                 str,
                 OpenApiParameter.PATH,
                 enum=list(TRANSITION_NAMES),
-                description="The transition (API.md, \"The case's stages and transitions\").",
+                description='The transition (API.md, "The case\'s stages and transitions").',
             )
         ],
     )
@@ -231,7 +245,9 @@ class CaseViewSet(
     def transitions(self, request, pk=None, name=None):
         serializer = CommentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        case = do_transition(int(pk), name, actor=request.user, comment=serializer.validated_data["comment"])
+        case = do_transition(
+            int(pk), name, actor=request.user, comment=serializer.validated_data["comment"]
+        )
         case = get_case_for_user(request.user, case.pk)
         return Response(self.get_serializer(case).data)
 
@@ -241,5 +257,3 @@ class CaseViewSet(
         case = get_case_for_user(request.user, pk)
         # Every entry has the same keys: API.md's, and the id of the event it shows (or null).
         return Response([{"event": None, **entry} for entry in case_timeline(case)])
-
-

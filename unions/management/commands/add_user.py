@@ -13,7 +13,10 @@ class Command(BaseCommand):
         parser.add_argument("username")
         parser.add_argument("--role", required=True, choices=Role.values)
         parser.add_argument(
-            "--federation", action="append", default=[], help="federation code; repeat for a leader's linked counties"
+            "--federation",
+            action="append",
+            default=[],
+            help="federation code; repeat for a leader's linked counties",
         )
         parser.add_argument("--union", type=int, help="the union id of a union reporter")
         parser.add_argument("--password", required=True)

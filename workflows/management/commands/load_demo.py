@@ -37,15 +37,81 @@ DEMO_USERS = [
     ("auditor", Role.AUDITOR, [], "审计 郑洁"),
 ]
 
-PREFIXES = ["九江", "浔阳", "庐山", "长江", "鄱阳湖", "赣北", "柴桑", "修河", "湓浦", "甘棠", "琵琶", "匡庐",
-            "八里湖", "白鹿", "石钟", "东林", "彭蠡", "龙开河", "南山", "西海"]
-INDUSTRIES = ["新材料", "纺织", "石化", "电子", "食品", "建材", "物流", "医药", "机械", "茶业", "水产", "文旅",
-              "家具", "光伏", "汽车配件", "船舶", "粮油", "服装", "印务", "环保科技"]
+PREFIXES = [
+    "九江",
+    "浔阳",
+    "庐山",
+    "长江",
+    "鄱阳湖",
+    "赣北",
+    "柴桑",
+    "修河",
+    "湓浦",
+    "甘棠",
+    "琵琶",
+    "匡庐",
+    "八里湖",
+    "白鹿",
+    "石钟",
+    "东林",
+    "彭蠡",
+    "龙开河",
+    "南山",
+    "西海",
+]
+INDUSTRIES = [
+    "新材料",
+    "纺织",
+    "石化",
+    "电子",
+    "食品",
+    "建材",
+    "物流",
+    "医药",
+    "机械",
+    "茶业",
+    "水产",
+    "文旅",
+    "家具",
+    "光伏",
+    "汽车配件",
+    "船舶",
+    "粮油",
+    "服装",
+    "印务",
+    "环保科技",
+]
 FORMS = ["有限公司", "股份有限公司", "有限责任公司", "集团有限公司", "合作社"]
-INSTITUTIONS = ["人民医院", "第一中学", "实验小学", "自然资源局", "住建局", "税务局", "疾控中心", "图书馆", "博物馆"]
+INSTITUTIONS = [
+    "人民医院",
+    "第一中学",
+    "实验小学",
+    "自然资源局",
+    "住建局",
+    "税务局",
+    "疾控中心",
+    "图书馆",
+    "博物馆",
+]
 SOCIAL = ["律师协会", "会计师事务所", "物业管理协会", "社会工作服务中心", "志愿者协会"]
-TOWNS = ["白水湖街道", "湓浦街道", "人民路街道", "滨兴街道", "金鸡坡街道", "向阳街道", "甘棠街道", "沙河街道",
-         "马回岭镇", "城子镇", "新塘乡", "石门街镇", "宋溪镇", "罗坪镇", "鲁溪镇", "船滩镇"]
+TOWNS = [
+    "白水湖街道",
+    "湓浦街道",
+    "人民路街道",
+    "滨兴街道",
+    "金鸡坡街道",
+    "向阳街道",
+    "甘棠街道",
+    "沙河街道",
+    "马回岭镇",
+    "城子镇",
+    "新塘乡",
+    "石门街镇",
+    "宋溪镇",
+    "罗坪镇",
+    "鲁溪镇",
+    "船滩镇",
+]
 NEW_EMPLOYMENT = ["快递员", "网约车司机", "外卖骑手", "货车司机", "网络主播", "家政服务员"]
 
 
@@ -60,7 +126,9 @@ def _name(rng: random.Random, union_type: str, county: str, n: int) -> str:
     if union_type == "township_street":
         return f"{county_short}{rng.choice(TOWNS)}总工会（{n}）"
     if union_type == "industrial_park":
-        return f"{county_short}{rng.choice(['经济开发区', '高新技术产业园', '工业园区'])}工会（{n}）"
+        return (
+            f"{county_short}{rng.choice(['经济开发区', '高新技术产业园', '工业园区'])}工会（{n}）"
+        )
     if union_type == "county_industry_federation":
         return f"{county_short}{rng.choice(INDUSTRIES)}行业工会联合会（{n}）"
     if union_type == "regional_federation":
@@ -69,18 +137,34 @@ def _name(rng: random.Random, union_type: str, county: str, n: int) -> str:
 
 
 TYPE_WEIGHTS = [
-    ("enterprise", 55), ("institution", 15), ("social_org", 6), ("township_street", 7),
-    ("industrial_park", 4), ("county_industry_federation", 4), ("regional_federation", 5),
+    ("enterprise", 55),
+    ("institution", 15),
+    ("social_org", 6),
+    ("township_street", 7),
+    ("industrial_park", 4),
+    ("county_industry_federation", 4),
+    ("regional_federation", 5),
     ("new_employment", 4),
 ]
-OWNERSHIPS = ["state_owned", "collective", "state_controlled", "private", "private", "private", "foreign", "other"]
+OWNERSHIPS = [
+    "state_owned",
+    "collective",
+    "state_controlled",
+    "private",
+    "private",
+    "private",
+    "foreign",
+    "other",
+]
 
 
 class Command(BaseCommand):
     help = "Load the demo data (about 2,000 unions, a 2022 campaign with cases at every stage, one user per role)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--if-empty", action="store_true", help="do nothing when unions exist already")
+        parser.add_argument(
+            "--if-empty", action="store_true", help="do nothing when unions exist already"
+        )
         parser.add_argument("--unions", type=int, default=2000)
         parser.add_argument("--seed", type=int, default=20220520)
 
@@ -111,9 +195,11 @@ class Command(BaseCommand):
         )
         self._reporter(unions, users)
         self._cases(rng, campaign, unions, users)
-        self.stdout.write(self.style.SUCCESS(
-            f"Loaded {len(unions)} unions, {Case.objects.filter(campaign=campaign).count()} cases."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Loaded {len(unions)} unions, {Case.objects.filter(campaign=campaign).count()} cases."
+            )
+        )
 
     def _users(self) -> dict[str, User]:
         # One hash for every demo account: hashing is slow on purpose, and they share a password.
@@ -121,16 +207,23 @@ class Command(BaseCommand):
         users = {}
         for username, role, codes, name in DEMO_USERS:
             users[username] = User.objects.filter(username=username).first() or do_create_user(
-                username=username, role=role, password=DEMO_PASSWORD, federation_codes=codes,
-                display_name=name, encoded_password=self.encoded_password,
+                username=username,
+                role=role,
+                password=DEMO_PASSWORD,
+                federation_codes=codes,
+                display_name=name,
+                encoded_password=self.encoded_password,
             )
         # One officer for each other federation; 360400's works the city-level (市直) unions.
         for federation in Federation.objects.exclude(code__in=["360403", "360423"]):
             username = f"county{federation.code}"
             if not User.objects.filter(username=username).exists():
                 users[username] = do_create_user(
-                    username=username, role=Role.COUNTY_OFFICER, password=DEMO_PASSWORD,
-                    federation_codes=[federation.code], display_name=f"{federation.name} 干事",
+                    username=username,
+                    role=Role.COUNTY_OFFICER,
+                    password=DEMO_PASSWORD,
+                    federation_codes=[federation.code],
+                    display_name=f"{federation.name} 干事",
                     encoded_password=self.encoded_password,
                 )
         return users
@@ -152,15 +245,20 @@ class Command(BaseCommand):
                     federation=federation,
                     union_type=union_type,
                     ownership=rng.choice(OWNERSHIPS) if union_type == "enterprise" else "",
-                    park_level=rng.choice(["national", "provincial", "below_provincial"]) if union_type == "industrial_park" else "",
+                    park_level=rng.choice(["national", "provincial", "below_provincial"])
+                    if union_type == "industrial_park"
+                    else "",
                     founded_on=founded,
                     credit_code=code if union_type == "enterprise" else "",
                     address=f"江西省九江市{federation.name.replace('总工会', '')}{rng.choice(TOWNS)}{rng.randint(1, 300)}号",
-                    contact_name=rng.choice(["张", "王", "李", "刘", "陈", "杨", "黄", "赵"]) + rng.choice(["伟", "芳", "娜", "敏", "静", "强", "磊", "军"]),
+                    contact_name=rng.choice(["张", "王", "李", "刘", "陈", "杨", "黄", "赵"])
+                    + rng.choice(["伟", "芳", "娜", "敏", "静", "强", "磊", "军"]),
                     contact_phone=f"0792-{rng.randint(2000000, 8999999)}",
                 )
             )
-        return bulk_create_with_history(rows, Union, batch_size=500, default_change_reason="示范数据导入")
+        return bulk_create_with_history(
+            rows, Union, batch_size=500, default_change_reason="示范数据导入"
+        )
 
     def _reporter(self, unions: list[Union], users: dict[str, User]) -> None:
         # An enterprise of 浔阳区 when there is one (any union in a very small load).
@@ -170,8 +268,12 @@ class Command(BaseCommand):
         )
         if not User.objects.filter(username="reporter").exists():
             users["reporter"] = do_create_user(
-                username="reporter", role=Role.UNION_REPORTER, password=DEMO_PASSWORD, union_id=union.pk,
-                display_name="基层工会填报员 李娜", encoded_password=self.encoded_password,
+                username="reporter",
+                role=Role.UNION_REPORTER,
+                password=DEMO_PASSWORD,
+                union_id=union.pk,
+                display_name="基层工会填报员 李娜",
+                encoded_password=self.encoded_password,
             )
         self.reporter_union = union
 
@@ -183,11 +285,21 @@ class Command(BaseCommand):
             return users["wuning"]
         return User.objects.get(username=f"county{code}")
 
-    def _cases(self, rng: random.Random, campaign: Campaign, unions: list[Union], users: dict[str, User]) -> None:
+    def _cases(
+        self, rng: random.Random, campaign: Campaign, unions: list[Union], users: dict[str, User]
+    ) -> None:
         today = timezone.localdate()
         officers: dict[int, User] = {}
-        plan = ["survey"] * 55 + ["survey_review"] * 12 + ["assessment"] * 10 + ["assessment_review"] * 6 + [
-            "guidance"] * 9 + ["selection"] * 3 + ["subsidy"] * 2 + ["closed"] * 3
+        plan = (
+            ["survey"] * 55
+            + ["survey_review"] * 12
+            + ["assessment"] * 10
+            + ["assessment_review"] * 6
+            + ["guidance"] * 9
+            + ["selection"] * 3
+            + ["subsidy"] * 2
+            + ["closed"] * 3
+        )
         for union in unions:
             officer = officers.get(union.federation_id)
             if officer is None:
@@ -213,13 +325,17 @@ class Command(BaseCommand):
         total = min(members, 285)
         sat = rng.randint(total // 3, total)
         basic = rng.randint(0, total - sat)
-        survey["member_evaluation"].update(satisfied=sat, basically_satisfied=basic, unsatisfied=total - sat - basic)
+        survey["member_evaluation"].update(
+            satisfied=sat, basically_satisfied=basic, unsatisfied=total - sat - basic
+        )
         if rng.random() < 0.3:
             survey["home"]["library"] = False
         if rng.random() < 0.2:
             survey["volunteer_team"] = rng.random() < 0.5
 
-    def _walk(self, case: Case, target: str, officer: User, users: dict[str, User], rng: random.Random) -> None:
+    def _walk(
+        self, case: Case, target: str, officer: User, users: dict[str, User], rng: random.Random
+    ) -> None:
         fed, fed2 = users["fed"], users["fed2"]
         steps = [
             ("submit_survey", officer, "survey_review"),
@@ -268,7 +384,9 @@ class Command(BaseCommand):
             do_subsidy_transition(application.pk, "sign_off", actor=users["leader"])
             do_subsidy_transition(application.pk, "disburse", actor=fed)
         except Conflict:
-            do_subsidy_transition(application.pk, "reject", actor=users["leader"], comment="预算已用完")
+            do_subsidy_transition(
+                application.pk, "reject", actor=users["leader"], comment="预算已用完"
+            )
         do_transition(case.pk, "close", actor=fed)
 
     def _settle_reviews(self, case: Case, officer: User) -> None:
