@@ -243,7 +243,9 @@ def test_the_subsidy_is_applied_for_submitted_and_signed_off_from_the_case_page(
 
     walk(case, Stage.SUBSIDY, county=xunyang_officer, federation=federation_officer)
     county = login(xunyang_officer)
-    assert 'action="/cases/%d/subsidy/"' % case.pk in county.get(f"/cases/{case.pk}/").content.decode()
+    assert (
+        f'action="/cases/{case.pk}/subsidy/"' in county.get(f"/cases/{case.pk}/").content.decode()
+    )
 
     county.post(f"/cases/{case.pk}/subsidy/", {"amount": ""})
     application = SubsidyApplication.objects.get(case=case)
@@ -267,7 +269,9 @@ def test_a_sign_off_past_the_budget_is_refused_with_its_reason(
     from subsidies.services import do_create_subsidy, do_subsidy_transition
 
     walk(case, Stage.SUBSIDY, county=xunyang_officer, federation=federation_officer)
-    application = do_create_subsidy(case.pk, actor=xunyang_officer, amount=campaign.subsidy_budget + 1)
+    application = do_create_subsidy(
+        case.pk, actor=xunyang_officer, amount=campaign.subsidy_budget + 1
+    )
     do_subsidy_transition(application.pk, "submit", actor=xunyang_officer)
     client = login(leader)
 
