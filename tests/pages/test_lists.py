@@ -180,7 +180,9 @@ def test_it_reflects_a_transition_made_elsewhere_on_the_next_refresh(
     assert progress[case.union.federation.code].stages[Stage.ASSESSMENT] == 1
 
 
-@pytest.mark.parametrize("url", ["/", "/cases/", "/unions/", "/subsidies/", "/summaries/", "/dashboard/", "/audit/"])
+@pytest.mark.parametrize(
+    "url", ["/", "/cases/", "/unions/", "/subsidies/", "/summaries/", "/dashboard/", "/audit/"]
+)
 def test_no_cache_keeps_an_old_copy_of_a_working_page(url, login, case, federation_officer):
     response = login(federation_officer).get(url)
 
