@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
-from asgiref.sync import async_to_sync
 from channels.layers import DEFAULT_CHANNEL_LAYER, InMemoryChannelLayer
 from django.conf import settings
 
@@ -23,6 +23,14 @@ def _layer():
 
         return RedisChannelLayer(**config["CONFIG"], prefix=f"fanout-test-{uuid.uuid4().hex}")
     return InMemoryChannelLayer()
+
+
+def run(scenario):
+    """Run ``scenario()`` on an event loop of its own thread: these tests touch no database, and
+    must not care whether the test thread already has a loop running (Playwright's sync API
+    keeps one there while a browser is open)."""
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, scenario()).result()
 
 
 def _forwarded(message: dict, user_id: int) -> list[dict]:
@@ -62,7 +70,7 @@ def test_it_delivers_each_users_payloads_to_all_their_sockets_in_order():
             await layer.flush()
         return sockets, got
 
-    sockets, got = async_to_sync(scenario)()
+    sockets, got = run(scenario)
 
     for channel in sockets[9001]:
         assert got[channel] == [{"id": 1, "text": "甲"}, {"id": 3, "text": "丙"}]
@@ -78,7 +86,7 @@ def test_it_delivers_to_nobody_when_no_socket_is_open():
             await layer.flush()
         return dropped
 
-    assert async_to_sync(scenario)() == 0
+    assert run(scenario) == 0
 
 
 def test_it_delivers_to_hundreds_of_users_at_once():
@@ -98,6 +106,6 @@ def test_it_delivers_to_hundreds_of_users_at_once():
             await layer.flush()
         return received
 
-    received = async_to_sync(scenario)()
+    received = run(scenario)
 
     assert received == {user_id: [{"id": user_id}] for user_id in range(9200, 9800)}
