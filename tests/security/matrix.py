@@ -287,6 +287,12 @@ EXPECT: dict[str, Access] = {
         post=only(REFUSED, county=ACTS),
         body={"post": lambda w: {"rule": w.rule, "outcome": "met", "reason": "矩阵测试核实"}},
     ),
+    "cases/<pk>/guidance/<action_id>/done/": Page(
+        obj="case",
+        kwargs={"action_id": "{guidance_action_id}"},
+        post=only(REFUSED, county=ACTS),
+        body={"post": lambda w: {"note": "矩阵测试"}},
+    ),
     "cases/<pk>/subsidy/": Page(obj="model_case", post=only(REFUSED, county=ACTS, reporter=HIDDEN)),
     "subsidies/": Page(get=EVERYONE),
     "subsidies/export/": Page(get=EVERYONE),
