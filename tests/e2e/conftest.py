@@ -85,8 +85,11 @@ def site(tmp_path_factory) -> Iterator[dict]:
             next(databases, None)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium():
+    # Package scope, not session: Playwright's sync API keeps an event loop running in this
+    # thread while it is open, and every later test that touches the database or async_to_sync
+    # would then fail (pytest-django runs the tests without a database after these).
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
