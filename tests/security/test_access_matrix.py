@@ -24,7 +24,8 @@ from django.utils import timezone, translation
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from inspections.models import ImportJob
+from inspections import excel
+from inspections.imports import do_start_import
 from inspections.summaries import do_create_summary
 from lib.demo_survey import full_survey
 from tests.conftest import PASSWORD, make_union
@@ -81,7 +82,9 @@ def world(
     auditor,
 ) -> World:
     """The reporter's union's case, assessed; a model union of 浔阳区 with a submitted subsidy;
-    a county summary of 浔阳区. Everything through the services, as people would leave it."""
+    a county summary and an import job of 浔阳区: through the services, as people would leave
+    them. One guidance step is a plain row (a plan is only made for unmet rules, and this case
+    meets them all)."""
 
     case = do_create_case(actor=xunyang_officer, campaign=campaign, union_id=xunyang_union.pk)
     case = advance(case, Stage.ASSESSMENT, county=xunyang_officer, federation=federation_officer)
@@ -92,19 +95,16 @@ def world(
     )
     subsidy = submitted_subsidy(model_case, county=xunyang_officer)
     summary = do_create_summary(actor=xunyang_officer, campaign=campaign)
-    guidance_action = (
-        GuidanceAction.objects.create(  # a step of a plan: data, no service makes one here
-            case=case, rule="N5.5", clause="职工之家八有", step="补齐职工之家设施"
-        )
+    guidance_action = GuidanceAction.objects.create(
+        case=case, rule="N5.5", clause="职工之家八有", step="补齐职工之家设施"
     )
-    # Starting an import through its service would start a worker thread: a plain row.
-    import_job = ImportJob.objects.create(
-        created_by=xunyang_officer,
-        federation=summary.federation,
+    import_job = do_start_import(
+        actor=xunyang_officer,
         campaign=campaign,
+        federation=None,
         file_name="roster.xlsx",
-        file_sha256="0" * 64,
-        content=b"",
+        content=excel.build_template([]),
+        start=False,  # no worker: the job stays pending
     )
     return World(
         campaign=campaign,
