@@ -7,7 +7,7 @@ group per recipient made 500 recipients cost some four thousand round trips, abo
 benchmark machine (bench/RESULTS.md), before a single frame reached a browser.
 
 ``send_to_users`` does what ``group_send`` does, for all the recipients at once:
-1. One pipeline per Redis host reads the members of every recipient's group (dropping members
+1. One Lua call per Redis host reads the members of every recipient's group (dropping members
    older than ``group_expiry`` first, as ``group_send`` does).
 2. The sockets of one daphne process share one Redis key (channels-redis's process-local ``!``
    channels). Per key it builds ONE message holding the payloads of every recipient with a
@@ -33,6 +33,16 @@ from collections import defaultdict
 MESSAGE_TYPE = "notification.batch"
 # Users per envelope: bounds the size of one Redis message (a payload is about 400 bytes).
 CHUNK = 500
+
+_MEMBERS = """
+local cutoff = tonumber(ARGV[1])
+local members = {}
+for i = 1, #KEYS do
+    redis.call('ZREMRANGEBYSCORE', KEYS[i], 0, cutoff)
+    members[i] = redis.call('ZRANGE', KEYS[i], 0, -1)
+end
+return members
+"""
 
 _STORE = """
 local over_capacity = 0
@@ -83,19 +93,17 @@ async def send_to_users(layer, payloads: dict[int, list[dict]]) -> int:
 
 async def _redis_send(layer, payloads: dict[int, list[dict]]) -> int:
     now = time.time()
-    # 1. Who is in each recipient's group, one pipeline per Redis host.
+    # 1. Who is in each recipient's group, one call per Redis host.
     groups_by_host: dict[int, list[tuple[int, bytes]]] = defaultdict(list)
     for user_id in payloads:
         group = group_for(user_id)
         groups_by_host[layer.consistent_hash(group)].append((user_id, layer._group_key(group)))
     members: dict[int, list[str]] = {}
     for host, entries in groups_by_host.items():
-        pipe = layer.connection(host).pipeline(transaction=False)
-        for _user_id, key in entries:
-            pipe.zremrangebyscore(key, min=0, max=int(now) - layer.group_expiry)
-            pipe.zrange(key, 0, -1)
-        replies = await pipe.execute()
-        for (user_id, _key), channels in zip(entries, replies[1::2], strict=True):
+        keys = [key for _user_id, key in entries]
+        cutoff = int(now) - layer.group_expiry
+        replies = await layer.connection(host).eval(_MEMBERS, len(keys), *keys, cutoff)
+        for (user_id, _key), channels in zip(entries, replies, strict=True):
             members[user_id] = [channel.decode() for channel in channels]
     # 2. One envelope per Redis key: per daphne process, or per plain channel.
     envelopes: dict[str, dict] = {}
