@@ -27,9 +27,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from viewflow.fsm import State, TransitionNotAllowed
+from viewflow.fsm import State
 
 from lib.errors import Conflict, InvalidInput, NotInScope, RoleForbidden
+from lib.fsm import Machine, not_own_step
 from unions.models import Federation, Role, User
 from workflows.events import latest_history_id, record_event
 from workflows.figures import figures_by_federation
@@ -176,21 +177,8 @@ def has_text(flow: SummaryFlow) -> CONDITION:
     return CONDITION(True)
 
 
-def not_own_submission(flow: SummaryFlow) -> CONDITION:
-    """Nobody accepts or returns a summary they submitted, whatever their role is now."""
-    if flow.user is None:
-        return CONDITION(True)
-    submitted_by = (
-        Event.objects.filter(
-            subject=Event.Subject.SUMMARY, subject_id=flow.summary.pk, action="submit"
-        )
-        .order_by("-id")
-        .values_list("actor_id", flat=True)
-        .first()
-    )
-    if submitted_by == flow.user.pk:
-        return CONDITION(False, _("You may not approve a step you submitted yourself."))
-    return CONDITION(True)
+# Nobody accepts or returns a summary they submitted, whatever their role is now.
+not_own_submission = not_own_step(Event.Subject.SUMMARY, "submit", lambda flow: flow.summary.pk)
 
 
 @dataclass
@@ -244,6 +232,12 @@ class SummaryFlow:
 
 
 METHODS = {"submit": "submit", "accept": "accept", "return": "send_back"}
+SUMMARY_MACHINE = Machine(
+    flow_class=SummaryFlow,
+    methods=METHODS,
+    state_label=lambda state: SummaryState(state).label,
+    unavailable=gettext_lazy("“%(action)s” is not available while the summary is “%(state)s”."),
+)
 
 
 # --- Scope and services -----------------------------------------------------------------------
@@ -373,23 +367,7 @@ def do_update_summary(
 
 
 def available_summary_transitions(summary: CountySummary, user: User) -> list[dict[str, Any]]:
-    flow = SummaryFlow(summary, user)
-    result = []
-    for name in TRANSITION_NAMES:
-        transition = getattr(SummaryFlow, METHODS[name])._descriptor.get_transition(summary.state)
-        if transition is None:
-            continue
-        allowed, reason = True, ""
-        if not transition.has_perm(flow, user):
-            allowed, reason = False, _("Your role may not do this.")
-        else:
-            unmet = transition.get_unmet_condition(flow)
-            if unmet is not None:
-                allowed, reason = False, getattr(unmet[1], "message", "")
-        result.append(
-            {"name": name, "label": str(transition.label), "allowed": allowed, "reason": reason}
-        )
-    return result
+    return SUMMARY_MACHINE.describe(SummaryFlow(summary, user), summary.state, user)
 
 
 def do_summary_transition(
@@ -401,40 +379,14 @@ def do_summary_transition(
     officer only for their own county). 3. 409 from the wrong state or with a condition unmet.
     4. 400 without a comment where one is required. 5. Transition, history, one event.
     """
-    if name not in TRANSITION_NAMES:
-        raise NotInScope()
+    SUMMARY_MACHINE.spec(name)  # an unknown transition is 404 before anything is locked
     comment = (comment or "").strip()
-    spec = getattr(SummaryFlow, METHODS[name])
     with transaction.atomic():
         summary = _locked(summary_id, actor)
-        flow = SummaryFlow(summary, actor)
-        transitions = list(spec.get_transitions())
-        if not any(t.has_perm(flow, actor) for t in transitions):
-            raise RoleForbidden()
-        transition = spec._descriptor.get_transition(summary.state)
-        if transition is None:
-            raise Conflict(
-                _("“%(action)s” is not available while the summary is “%(state)s”.")
-                % {"action": transitions[0].label, "state": SummaryState(summary.state).label}
-            )
-        unmet = transition.get_unmet_condition(flow)
-        if unmet is not None:
-            raise Conflict(getattr(unmet[1], "message", "") or _("A condition is not met."))
-        if transition.custom.get("requires_comment") and not comment:
-            raise InvalidInput(
-                {
-                    "comment": [
-                        _("A comment is required to %(action)s.") % {"action": transition.label}
-                    ]
-                }
-            )
         from_state = summary.state
-        try:
-            getattr(flow, METHODS[name])()
-        except TransitionNotAllowed as exc:
-            raise Conflict(
-                getattr(exc, "unmet_message", "") or _("A condition is not met.")
-            ) from None
+        SUMMARY_MACHINE.fire(
+            SummaryFlow(summary, actor), name, state=from_state, actor=actor, comment=comment
+        )
         _save(summary, actor, comment or name)
         data = {"late": summary.late} if name == "submit" else None
         _event(

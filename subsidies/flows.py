@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from viewflow.fsm import State
 
+from lib.fsm import Machine, not_own_step
 from unions.models import Role, User
 from workflows.models import Event
 
@@ -44,24 +45,19 @@ def within_budget(flow: SubsidyFlow) -> CONDITION:
     if committed + application.amount > campaign.subsidy_budget:
         return CONDITION(
             False,
-            _("Signing off %(amount)s yuan would exceed the budget: %(committed)s of %(budget)s yuan is committed.")
-            % {"amount": application.amount, "committed": committed, "budget": campaign.subsidy_budget},
+            _(
+                "Signing off %(amount)s yuan would exceed the budget: %(committed)s of %(budget)s yuan is committed."
+            )
+            % {
+                "amount": application.amount,
+                "committed": committed,
+                "budget": campaign.subsidy_budget,
+            },
         )
     return CONDITION(True)
 
 
-def not_own_submission(flow: SubsidyFlow) -> CONDITION:
-    if flow.user is None:
-        return CONDITION(True)
-    submitted_by = (
-        Event.objects.filter(subject=Event.Subject.SUBSIDY, subject_id=flow.application.pk, action="submit")
-        .order_by("-id")
-        .values_list("actor_id", flat=True)
-        .first()
-    )
-    if submitted_by == flow.user.pk:
-        return CONDITION(False, _("You may not approve a step you submitted yourself."))
-    return CONDITION(True)
+not_own_submission = not_own_step(Event.Subject.SUBSIDY, "submit", lambda flow: flow.application.pk)
 
 
 @dataclass
@@ -79,26 +75,51 @@ class SubsidyFlow:
     def _set_state(self, value: str) -> None:
         self.application.state = value
 
-    @state.transition(source=S.DRAFT, target=S.SUBMITTED, label=gettext_lazy("Submit"),
-                      permission=_role(Role.COUNTY_OFFICER))
+    @state.transition(
+        source=S.DRAFT,
+        target=S.SUBMITTED,
+        label=gettext_lazy("Submit"),
+        permission=_role(Role.COUNTY_OFFICER),
+    )
     def submit(self) -> None:
         pass
 
-    @state.transition(source=S.SUBMITTED, target=S.SIGNED_OFF, label=gettext_lazy("Sign off"),
-                      permission=_role(Role.LEADER), conditions=[not_own_submission, within_budget])
+    @state.transition(
+        source=S.SUBMITTED,
+        target=S.SIGNED_OFF,
+        label=gettext_lazy("Sign off"),
+        permission=_role(Role.LEADER),
+        conditions=[not_own_submission, within_budget],
+    )
     def sign_off(self) -> None:
         pass
 
-    @state.transition(source=S.SUBMITTED, target=S.REJECTED, label=gettext_lazy("Reject"),
-                      permission=_role(Role.LEADER), conditions=[not_own_submission],
-                      custom={"requires_comment": True})
+    @state.transition(
+        source=S.SUBMITTED,
+        target=S.REJECTED,
+        label=gettext_lazy("Reject"),
+        permission=_role(Role.LEADER),
+        conditions=[not_own_submission],
+        custom={"requires_comment": True},
+    )
     def reject(self) -> None:
         pass
 
-    @state.transition(source=S.SIGNED_OFF, target=S.DISBURSED, label=gettext_lazy("Disburse"),
-                      permission=_role(Role.FEDERATION_OFFICER))
+    @state.transition(
+        source=S.SIGNED_OFF,
+        target=S.DISBURSED,
+        label=gettext_lazy("Disburse"),
+        permission=_role(Role.FEDERATION_OFFICER),
+    )
     def disburse(self) -> None:
         pass
 
 
 TRANSITION_NAMES = ("submit", "sign_off", "reject", "disburse")
+
+SUBSIDY_MACHINE = Machine(
+    flow_class=SubsidyFlow,
+    methods={name: name for name in TRANSITION_NAMES},
+    state_label=lambda state: S(state).label,
+    unavailable=gettext_lazy("“%(action)s” is not available while the subsidy is “%(state)s”."),
+)

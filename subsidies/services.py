@@ -7,15 +7,14 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from viewflow.fsm import TransitionNotAllowed
 
-from lib.errors import Conflict, InvalidInput, NotInScope, RoleForbidden
+from lib.errors import InvalidInput, NotInScope, RoleForbidden
 from unions.models import Role, User
 from workflows.events import latest_history_id, record_event
 from workflows.models import Campaign, Case, Event, Stage
 from workflows.scope import visible_cases
 
-from .flows import TRANSITION_NAMES, SubsidyFlow
+from .flows import SUBSIDY_MACHINE, SubsidyFlow
 from .models import SubsidyApplication
 from .scope import visible_subsidies
 
@@ -23,7 +22,9 @@ S = SubsidyApplication.State
 
 
 def subsidy_settled(case: Case) -> bool:
-    return SubsidyApplication.objects.filter(case=case, state__in=[S.DISBURSED, S.REJECTED]).exists()
+    return SubsidyApplication.objects.filter(
+        case=case, state__in=[S.DISBURSED, S.REJECTED]
+    ).exists()
 
 
 def _save(obj: Any, actor: User | None, reason: str, **kwargs: Any) -> None:
@@ -32,8 +33,15 @@ def _save(obj: Any, actor: User | None, reason: str, **kwargs: Any) -> None:
     obj.save(**kwargs)
 
 
-def _event(application: SubsidyApplication, *, actor: User, action: str, from_state: str,
-           to_state: str, comment: str = "") -> Event:
+def _event(
+    application: SubsidyApplication,
+    *,
+    actor: User,
+    action: str,
+    from_state: str,
+    to_state: str,
+    comment: str = "",
+) -> Event:
     case = application.case
     return record_event(
         subject=Event.Subject.SUBSIDY,
@@ -50,20 +58,27 @@ def _event(application: SubsidyApplication, *, actor: User, action: str, from_st
     )
 
 
-def do_create_subsidy(case_id: int, *, actor: User, amount: Decimal | None = None) -> SubsidyApplication:
+def do_create_subsidy(
+    case_id: int, *, actor: User, amount: Decimal | None = None
+) -> SubsidyApplication:
     """An application for a selected model union; the amount defaults to the campaign's amount
     for the case's track."""
     if actor.role != Role.COUNTY_OFFICER:
         raise RoleForbidden()
     with transaction.atomic():
         case = (
-            visible_cases(actor).select_for_update(of=("self",))
-            .select_related("campaign", "union").filter(pk=case_id).first()
+            visible_cases(actor)
+            .select_for_update(of=("self",))
+            .select_related("campaign", "union")
+            .filter(pk=case_id)
+            .first()
         )
         if case is None:
             raise InvalidInput({"case": [_("No such case in your scope.")]})
         if case.stage != Stage.SUBSIDY:
-            raise InvalidInput({"case": [_("Only a selected model union can apply for a subsidy.")]})
+            raise InvalidInput(
+                {"case": [_("Only a selected model union can apply for a subsidy.")]}
+            )
         if SubsidyApplication.objects.filter(case=case).exists():
             raise InvalidInput({"case": [_("This case already has a subsidy application.")]})
         if amount is None:
@@ -77,21 +92,9 @@ def do_create_subsidy(case_id: int, *, actor: User, amount: Decimal | None = Non
 
 
 def available_subsidy_transitions(application: SubsidyApplication, user: User) -> list[dict]:
-    flow = SubsidyFlow(application, user)
-    result = []
-    for name in TRANSITION_NAMES:
-        transition = getattr(SubsidyFlow, name)._descriptor.get_transition(application.state)
-        if transition is None:
-            continue
-        allowed, reason = True, ""
-        if not transition.has_perm(flow, user) or not _acts_on(user, application):
-            allowed, reason = False, _("Your role may not do this.")
-        else:
-            unmet = transition.get_unmet_condition(flow)
-            if unmet is not None:
-                allowed, reason = False, getattr(unmet[1], "message", "")
-        result.append({"name": name, "label": str(transition.label), "allowed": allowed, "reason": reason})
-    return result
+    return SUBSIDY_MACHINE.describe(
+        SubsidyFlow(application, user), application.state, user, may_act=_acts_on(user, application)
+    )
 
 
 def _acts_on(user: User, application: SubsidyApplication) -> bool:
@@ -100,16 +103,19 @@ def _acts_on(user: User, application: SubsidyApplication) -> bool:
     return user.role in (Role.LEADER, Role.FEDERATION_OFFICER)
 
 
-def do_subsidy_transition(application_id: int, name: str, *, actor: User, comment: str = "") -> SubsidyApplication:
+def do_subsidy_transition(
+    application_id: int, name: str, *, actor: User, comment: str = ""
+) -> SubsidyApplication:
     """Lock the campaign (so sign-offs against its budget are counted one at a time), then the
     application; check role, scope and condition; transition; history; event."""
-    if name not in TRANSITION_NAMES:
-        raise NotInScope()
+    SUBSIDY_MACHINE.spec(name)  # an unknown transition is 404 before anything is locked
     comment = (comment or "").strip()
-    spec = getattr(SubsidyFlow, name)
     with transaction.atomic():
         campaign_id = (
-            visible_subsidies(actor).filter(pk=application_id).values_list("case__campaign_id", flat=True).first()
+            visible_subsidies(actor)
+            .filter(pk=application_id)
+            .values_list("case__campaign_id", flat=True)
+            .first()
         )
         if campaign_id is None:
             raise NotInScope()
@@ -119,27 +125,22 @@ def do_subsidy_transition(application_id: int, name: str, *, actor: User, commen
             .select_related("case__campaign", "case__union")
             .get(pk=application_id)
         )
-        flow = SubsidyFlow(application, actor)
-        transitions = list(spec.get_transitions())
-        if not any(t.has_perm(flow, actor) for t in transitions) or not _acts_on(actor, application):
-            raise RoleForbidden()
-        transition = spec._descriptor.get_transition(application.state)
-        if transition is None:
-            raise Conflict(
-                _("“%(action)s” is not available while the subsidy is “%(state)s”.")
-                % {"action": transitions[0].label, "state": S(application.state).label}
-            )
-        unmet = transition.get_unmet_condition(flow)
-        if unmet is not None:
-            raise Conflict(getattr(unmet[1], "message", "") or _("A condition is not met."))
-        if transition.custom.get("requires_comment") and not comment:
-            raise InvalidInput({"comment": [_("A comment is required to %(action)s.") % {"action": transition.label}]})
         from_state = application.state
-        try:
-            getattr(flow, name)()
-        except TransitionNotAllowed as exc:  # a concurrent change won between the two checks
-            raise Conflict(getattr(exc, "unmet_message", "") or _("A condition is not met.")) from None
+        SUBSIDY_MACHINE.fire(
+            SubsidyFlow(application, actor),
+            name,
+            state=from_state,
+            actor=actor,
+            comment=comment,
+            may_act=_acts_on(actor, application),
+        )
         _save(application, actor, comment or name, update_fields=["state", "updated_at"])
-        _event(application, actor=actor, action=name, from_state=from_state, to_state=application.state,
-               comment=comment)
+        _event(
+            application,
+            actor=actor,
+            action=name,
+            from_state=from_state,
+            to_state=application.state,
+            comment=comment,
+        )
     return application

@@ -36,12 +36,16 @@ def record_event(
     if head is not None:
         prev = head.hash
     else:  # a chain begun before heads were kept (the migration backfills them), or a new one
-        prev = Event.objects.filter(chain=chain).order_by("-id").values_list("hash", flat=True).first()
+        prev = (
+            Event.objects.filter(chain=chain).order_by("-id").values_list("hash", flat=True).first()
+        )
     event = Event(
         subject=subject,
         subject_id=subject_id,
         case=case,
-        campaign_id=campaign_id if campaign_id is not None else (case.campaign_id if case else None),
+        campaign_id=campaign_id
+        if campaign_id is not None
+        else (case.campaign_id if case else None),
         federation_id=federation_id,
         actor=actor,
         action=action,
@@ -68,7 +72,9 @@ def _advance_head(head: ChainHead | None, event: Event) -> None:
     """Move the chain's head to ``event`` (same transaction), so a chain cut short is noticed."""
     if head is None:
         length = Event.objects.filter(chain=event.chain).count()
-        ChainHead.objects.create(chain=event.chain, last_event_id=event.pk, length=length, hash=event.hash)
+        ChainHead.objects.create(
+            chain=event.chain, last_event_id=event.pk, length=length, hash=event.hash
+        )
         return
     head.last_event_id = event.pk
     head.length += 1
@@ -76,8 +82,16 @@ def _advance_head(head: ChainHead | None, event: Event) -> None:
     head.save(update_fields=["last_event_id", "length", "hash"])
 
 
-def record_case_event(case: Case, *, actor: User | None, action: str, from_stage: str, to_stage: str,
-                      comment: str = "", data: dict[str, Any] | None = None) -> Event:
+def record_case_event(
+    case: Case,
+    *,
+    actor: User | None,
+    action: str,
+    from_stage: str,
+    to_stage: str,
+    comment: str = "",
+    data: dict[str, Any] | None = None,
+) -> Event:
     """An event about the case itself, linked to the history row its save just wrote."""
     return record_event(
         subject=Event.Subject.CASE,
@@ -96,3 +110,13 @@ def record_case_event(case: Case, *, actor: User | None, action: str, from_stage
 
 def latest_history_id(obj: Any) -> int | None:
     return obj.history.order_by("-history_id").values_list("history_id", flat=True).first()
+
+
+def last_actor_id(subject: str, subject_id: int, action: str) -> int | None:
+    """Who last did ``action`` to this subject (for the no-self-approval conditions)."""
+    return (
+        Event.objects.filter(subject=subject, subject_id=subject_id, action=action)
+        .order_by("-id")
+        .values_list("actor_id", flat=True)
+        .first()
+    )

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from viewflow.fsm import State
 
 from lib.errors import Conflict
+from lib.fsm import Machine, not_own_step
 from unions.models import Federation, Role, User
 
 from .models import Case, Event, Stage
@@ -37,16 +38,6 @@ def _roles(*roles: str) -> Callable[[CaseFlow, User], bool]:
 reporter_or_county = _roles(Role.UNION_REPORTER, Role.COUNTY_OFFICER)
 county = _roles(Role.COUNTY_OFFICER)
 federation = _roles(Role.FEDERATION_OFFICER)
-
-
-def _last_actor_of(case: Case, action: str) -> int | None:
-    event = (
-        Event.objects.filter(case=case, subject=Event.Subject.CASE, action=action)
-        .order_by("-id")
-        .values("actor_id")
-        .first()
-    )
-    return event["actor_id"] if event else None
 
 
 def survey_complete(flow: CaseFlow) -> CONDITION:
@@ -118,13 +109,7 @@ def within_model_quota(flow: CaseFlow) -> CONDITION:
 
 
 def _not_same_person(action: str) -> Callable[[CaseFlow], CONDITION]:
-    def condition(flow: CaseFlow) -> CONDITION:
-        if flow.user is not None and _last_actor_of(flow.case, action) == flow.user.pk:
-            return CONDITION(False, _("You may not approve a step you submitted yourself."))
-        return CONDITION(True)
-
-    condition.__name__ = f"not_same_person_as_{action}"
-    return condition
+    return not_own_step(Event.Subject.CASE, action, lambda flow: flow.case.pk)
 
 
 def subsidy_settled(flow: CaseFlow) -> CONDITION:
@@ -288,4 +273,11 @@ TRANSITION_NAMES: tuple[str, ...] = (
     "decline_model",
     "select_model",
     "close",
+)
+
+CASE_MACHINE = Machine(
+    flow_class=CaseFlow,
+    methods={name: name for name in TRANSITION_NAMES},
+    state_label=lambda stage: Stage(stage).label,
+    unavailable=gettext_lazy("“%(action)s” is not available at stage “%(stage)s”."),
 )

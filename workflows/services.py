@@ -12,15 +12,14 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
-from viewflow.fsm import TransitionNotAllowed
 
 from inspections.rules import track_for
-from lib.errors import Conflict, InvalidInput, NotInScope, RoleForbidden
+from lib.errors import InvalidInput, NotInScope, RoleForbidden
 from unions.models import Role, Union, User
 from unions.scope import federation_in_scope, visible_unions
 
 from .events import record_case_event
-from .flows import TRANSITION_NAMES, CaseFlow
+from .flows import CASE_MACHINE, CaseFlow
 from .models import Campaign, Case, Stage
 from .scope import visible_cases
 
@@ -41,33 +40,12 @@ def get_case_for_user(user: User, case_id: int, *, lock: bool = False) -> Case:
         raise NotInScope() from None
 
 
-def transition_spec(name: str):
-    if name not in TRANSITION_NAMES:
-        raise NotInScope()
-    return getattr(CaseFlow, name)
-
-
 def available_transitions(case: Case, user: User) -> list[dict[str, Any]]:
     """The transitions leaving the case's stage, each with whether this user may fire it now and,
     when not, why (a reason a person can read)."""
-    flow = CaseFlow(case, user)
-    result = []
-    for name in TRANSITION_NAMES:
-        transition = transition_spec(name)._descriptor.get_transition(case.stage)
-        if transition is None:
-            continue
-        allowed, reason = True, ""
-        if not transition.has_perm(flow, user) or not _works_on(user, case):
-            allowed, reason = False, _("Your role may not do this.")
-        else:
-            unmet = transition.get_unmet_condition(flow)
-            if unmet is not None:
-                allowed = False
-                reason = getattr(unmet[1], "message", "") or _("A condition is not met.")
-        result.append(
-            {"name": name, "label": str(transition.label), "allowed": allowed, "reason": reason}
-        )
-    return result
+    return CASE_MACHINE.describe(
+        CaseFlow(case, user), case.stage, user, may_act=_works_on(user, case)
+    )
 
 
 def _works_on(user: User, case: Case) -> bool:
@@ -90,40 +68,18 @@ def do_transition(case_id: int, name: str, *, actor: User, comment: str = "") ->
        notifications go out after commit.
     """
     comment = (comment or "").strip()
-    spec = transition_spec(name)
+    CASE_MACHINE.spec(name)  # an unknown transition is 404 before anything is locked
     with transaction.atomic():
         case = get_case_for_user(actor, case_id, lock=True)
-        flow = CaseFlow(case, actor)
-        transitions = list(spec.get_transitions())
-        if not any(t.has_perm(flow, actor) for t in transitions) or not _works_on(actor, case):
-            raise RoleForbidden()
-        transition = spec._descriptor.get_transition(case.stage)
-        if transition is None:
-            raise Conflict(
-                _("“%(action)s” is not available at stage “%(stage)s”.")
-                % {"action": transitions[0].label, "stage": Stage(case.stage).label}
-            )
-        unmet = transition.get_unmet_condition(flow)
-        if unmet is not None:
-            raise Conflict(getattr(unmet[1], "message", "") or _("A condition is not met."))
-        if transition.custom.get("requires_comment") and not comment:
-            raise InvalidInput(
-                {
-                    "comment": [
-                        _("A comment is required to %(action)s.") % {"action": transition.label}
-                    ]
-                }
-            )
-
         from_stage = case.stage
-        try:
-            getattr(flow, name)()
-        except TransitionNotAllowed as exc:
-            # A condition read other rows, and a concurrent change committed between the check
-            # above and the transition's own check: that change won.
-            raise Conflict(
-                getattr(exc, "unmet_message", "") or _("A condition is not met.")
-            ) from None
+        CASE_MACHINE.fire(
+            CaseFlow(case, actor),
+            name,
+            state=from_stage,
+            actor=actor,
+            comment=comment,
+            may_act=_works_on(actor, case),
+        )
         _save(case, actor, comment or name)
         record_case_event(
             case,

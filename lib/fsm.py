@@ -1,0 +1,114 @@
+"""How services fire ``viewflow.fsm`` transitions: one set of checks for cases, subsidies and
+county summaries, so the three answer alike (API.md: 403 role, 409 stage or condition, 400 a
+missing comment) and describe their buttons alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext as _
+from viewflow.fsm import State, TransitionNotAllowed
+
+from .errors import Conflict, InvalidInput, NotInScope, RoleForbidden
+
+
+def unmet_reason(result: Any) -> str:
+    return getattr(result, "message", "") or _("A condition is not met.")
+
+
+@dataclass(frozen=True)
+class Machine:
+    """The transitions of one flow class as services and pages see them.
+
+    - ``methods``: public transition name (API.md) → the flow's method name.
+    - ``state_label``: a state value → its label, for the "not available" reason.
+    - ``unavailable``: that reason, with ``%(action)s`` and ``%(state)s``.
+    """
+
+    flow_class: type
+    methods: Mapping[str, str]
+    state_label: Callable[[str], str]
+    unavailable: str
+
+    def spec(self, name: str):
+        if name not in self.methods:
+            raise NotInScope()
+        return getattr(self.flow_class, self.methods[name])
+
+    def describe(self, flow: Any, state: str, user: Any, *, may_act: bool = True) -> list[dict]:
+        """The transitions leaving ``state``, each with whether ``user`` may fire it now and,
+        when not, why: what a page greys out and the API lists as ``available_transitions``."""
+        result = []
+        for name in self.methods:
+            transition = self.spec(name)._descriptor.get_transition(state)
+            if transition is None:
+                continue
+            allowed, reason = True, ""
+            if not may_act or not transition.has_perm(flow, user):
+                allowed, reason = False, _("Your role may not do this.")
+            else:
+                unmet = transition.get_unmet_condition(flow)
+                if unmet is not None:
+                    allowed, reason = False, unmet_reason(unmet[1])
+            result.append(
+                {"name": name, "label": str(transition.label), "allowed": allowed, "reason": reason}
+            )
+        return result
+
+    def fire(
+        self, flow: Any, name: str, *, state: str, actor: Any, comment: str, may_act: bool = True
+    ) -> None:
+        """Check, then run transition ``name`` on ``flow`` (whose row the caller has locked).
+
+        1. 403 if the actor's role may fire none of this name's transitions, or ``may_act`` is
+           false (the actor does not work on this object).
+        2. 409 if no transition of that name leaves ``state``, or a condition is unmet.
+        3. 400 if the transition needs a comment and there is none.
+        4. Run it; a condition that fails on the transition's own re-check means a concurrent
+           change committed in between and won: 409.
+        """
+        spec = self.spec(name)
+        transitions = list(spec.get_transitions())
+        if not may_act or not any(t.has_perm(flow, actor) for t in transitions):
+            raise RoleForbidden()
+        transition = spec._descriptor.get_transition(state)
+        if transition is None:
+            label = self.state_label(state)
+            raise Conflict(
+                str(self.unavailable)
+                % {"action": transitions[0].label, "state": label, "stage": label}
+            )
+        unmet = transition.get_unmet_condition(flow)
+        if unmet is not None:
+            raise Conflict(unmet_reason(unmet[1]))
+        if transition.custom.get("requires_comment") and not comment:
+            raise InvalidInput(
+                {
+                    "comment": [
+                        _("A comment is required to %(action)s.") % {"action": transition.label}
+                    ]
+                }
+            )
+        try:
+            getattr(flow, self.methods[name])()
+        except TransitionNotAllowed as exc:
+            raise Conflict(
+                getattr(exc, "unmet_message", "") or _("A condition is not met.")
+            ) from None
+
+
+def not_own_step(subject: str, action: str, pk_of: Callable[[Any], int]) -> Callable[[Any], Any]:
+    """A condition: the acting user did not do ``action`` on this subject themselves (no
+    self-approval, whatever their roles are now)."""
+    from workflows.events import last_actor_id
+
+    def condition(flow: Any) -> State.CONDITION:
+        if flow.user is not None and last_actor_id(subject, pk_of(flow), action) == flow.user.pk:
+            return State.CONDITION(False, _("You may not approve a step you submitted yourself."))
+        return State.CONDITION(True)
+
+    condition.__name__ = f"not_own_{action}"
+    return condition
