@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import platform
@@ -221,6 +222,10 @@ async def measure_push(tokens, cases, servers, worker_proc) -> list[dict]:
     for _ in clients:
         await asyncio.wait_for(ready.acquire(), 60)
     print(f"{len(clients)} sockets open", flush=True)
+    # The 500 connections are long-lived: keep the measuring client's own garbage collector
+    # from walking them mid-round (a full collection here stalls every client at once).
+    gc.collect()
+    gc.freeze()
     await asyncio.sleep(1.0)
     rounds = []
     loop = asyncio.get_running_loop()
