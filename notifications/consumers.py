@@ -96,8 +96,8 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
                 async with _gate():
                     await self.channel_layer.group_discard(self.group, self.channel_name)
 
-    async def receive_json(self, content, **kwargs) -> None:
-        """Clients only listen: anything they send is ignored."""
+    async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
+        """Clients only listen: whatever they send is ignored, unparsed."""
 
     async def notification_batch(self, message: dict) -> None:
         """One commit's notifications, possibly for many users whose sockets live in this

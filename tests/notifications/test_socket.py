@@ -152,3 +152,18 @@ def test_it_closes_the_socket_when_its_token_is_deleted(xunyang_officer, quick_r
         return closed
 
     assert async_to_sync(scenario)() == {"type": "websocket.close", "code": 4401}
+
+
+def test_it_ignores_what_a_client_sends(xunyang_officer):
+    key = token_of(xunyang_officer)
+
+    async def scenario():
+        communicator = WebsocketCommunicator(application, f"{PATH}?token={key}")
+        assert (await communicator.connect())[0]
+        await communicator.send_to(text_data="not json {")
+        await communicator.send_to(bytes_data=b"\x00\x01")
+        quiet = await communicator.receive_nothing(timeout=0.5)  # no answer, not closed
+        await communicator.disconnect()
+        return quiet
+
+    assert async_to_sync(scenario)()
