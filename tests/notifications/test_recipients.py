@@ -7,16 +7,14 @@ import json
 import pytest
 from django.utils import timezone
 
-from inspections.models import CountySummary
 from inspections.services import do_save_survey
+from inspections.summaries import do_create_summary, do_summary_transition
 from lib.demo_survey import full_survey
 from notifications.models import Notification
 from notifications.serializers import payload_for
 from subsidies.services import do_subsidy_transition
 from tests.conftest import WUNING, XUNYANG
-from unions.models import Federation
-from workflows.events import record_event
-from workflows.models import Event, Stage
+from workflows.models import Stage
 from workflows.services import do_transition
 
 from .conftest import submitted_subsidy, told, walk
@@ -167,26 +165,33 @@ def test_it_tells_county_and_other_federation_officers_of_a_disbursement(people,
     assert told("subsidy_disburse") == {"xunyang", "xunyang2", "fed2"}
 
 
-def test_it_tells_the_federation_officers_when_a_county_summary_is_submitted(people, campaign):
-    # No summary service exists yet: the event is recorded as the service will record it.
-    federation = Federation.objects.get(code=XUNYANG)
-    summary = CountySummary.objects.create(campaign=campaign, federation=federation)
-    record_event(
-        subject=Event.Subject.SUMMARY,
-        subject_id=summary.pk,
-        campaign_id=campaign.pk,
-        federation_id=federation.pk,
-        actor=people["xunyang_officer"],
-        action="submit",
-        from_stage="draft",
-        to_stage="submitted",
-        data={"late": False},
+def _submitted_summary(people, campaign):
+    summary = do_create_summary(
+        actor=people["xunyang_officer"], campaign=campaign, text="浔阳区总结：已完成摸底。"
     )
+    return do_summary_transition(summary.pk, "submit", actor=people["xunyang_officer"])
+
+
+def test_it_tells_the_federation_officers_when_a_county_summary_is_submitted(people, campaign):
+    summary = _submitted_summary(people, campaign)
 
     assert told("summary_submit") == {"fed", "fed2"}
     row = Notification.objects.filter(kind="summary_submit").first()
     assert row.link == f"/summaries/{summary.pk}/"
     assert row.params["federation"] == "浔阳区总工会"
+
+
+@pytest.mark.parametrize("name", ["accept", "return"])
+def test_it_tells_the_countys_officers_when_its_summary_is_accepted_or_returned(
+    people, campaign, name
+):
+    summary = _submitted_summary(people, campaign)
+
+    do_summary_transition(
+        summary.pk, name, actor=people["federation_officer"], comment="请补充数据"
+    )
+
+    assert told(f"summary_{name}") == {"xunyang", "xunyang2"}
 
 
 def test_it_tells_a_wuning_officer_nothing_about_xunyang(people, case, wuning_case):

@@ -9,13 +9,11 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from inspections.models import CountySummary
 from inspections.services import do_save_survey
+from inspections.summaries import do_create_summary, do_summary_transition
 from lib.demo_survey import full_survey
 from notifications.models import Notification
 from notifications.reminders import _Facts, add_years, deadline_phase, send_reminders, term_ends_on
-from tests.conftest import WUNING, XUNYANG
-from unions.models import Federation
 from workflows.models import Stage
 from workflows.services import do_transition
 
@@ -136,16 +134,11 @@ def test_it_tells_a_wuning_officer_only_about_wuning(
 def test_it_reminds_counties_whose_summary_is_not_submitted(
     campaign, xunyang_officer, wuning_officer, federation_officer
 ):
-    CountySummary.objects.create(
-        campaign=campaign,
-        federation=Federation.objects.get(code=WUNING),
-        state=CountySummary.State.SUBMITTED,
-    )
-    CountySummary.objects.create(
-        campaign=campaign,
-        federation=Federation.objects.get(code=XUNYANG),
-        state=CountySummary.State.RETURNED,
-    )
+    wuning = do_create_summary(actor=wuning_officer, campaign=campaign, text="武宁县总结")
+    do_summary_transition(wuning.pk, "submit", actor=wuning_officer)
+    xunyang = do_create_summary(actor=xunyang_officer, campaign=campaign, text="浔阳区总结")
+    do_summary_transition(xunyang.pk, "submit", actor=xunyang_officer)
+    do_summary_transition(xunyang.pk, "return", actor=federation_officer, comment="数据有误")
 
     run("2022-12-08")
     run("2022-12-16")
