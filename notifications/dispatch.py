@@ -45,14 +45,15 @@ log = logging.getLogger(__name__)
 COUNTY = "county"
 FEDERATION = "federation"
 LINKED_LEADERS = "linked_leaders"
+REPORTERS = "reporters"  # the union's own reporters, for what happens to the survey they filled
 
 # Kind of event -> who must know. A kind is the case transition's name, or the subject and the
 # action for subsidies and county summaries (``kind_of``). Kinds not listed notify nobody.
 RECIPIENTS: dict[str, tuple[str, ...]] = {
     # Work for the county: a survey to review, and the answers to what the county sent up.
     "submit_survey": (COUNTY,),
-    "return_survey": (COUNTY,),
-    "accept_survey": (COUNTY,),
+    "return_survey": (COUNTY, REPORTERS),
+    "accept_survey": (COUNTY, REPORTERS),
     "return_assessment": (COUNTY,),
     "approve_assessment": (COUNTY,),
     "decline_model": (COUNTY,),
@@ -114,6 +115,10 @@ def recipients_for(kind: str, event) -> list[User]:
             linked = leaders.filter(linked_federations=event.federation_id)
             # A county no leader follows still needs a sign-off: then every leader hears of it.
             qs = linked if linked.exists() else leaders
+        elif audience == REPORTERS:
+            if event.case_id is None:
+                continue
+            qs = users.filter(role=Role.UNION_REPORTER, union__cases=event.case_id)
         else:  # pragma: no cover - RECIPIENTS names only the audiences above
             raise ValueError(audience)
         for user in qs.order_by("pk"):

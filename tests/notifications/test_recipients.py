@@ -64,7 +64,9 @@ def test_it_never_tells_the_actor_of_their_own_act(people, case):
 
 
 @pytest.mark.parametrize("name", ["return_survey", "accept_survey"])
-def test_it_tells_the_countys_officers_when_a_survey_is_returned_or_accepted(people, case, name):
+def test_it_tells_the_county_and_the_unions_reporter_when_a_survey_is_returned_or_accepted(
+    people, case, name
+):
     walk(
         case,
         Stage.SURVEY_REVIEW,
@@ -74,7 +76,7 @@ def test_it_tells_the_countys_officers_when_a_survey_is_returned_or_accepted(peo
 
     do_transition(case.pk, name, actor=people["xunyang_officer_2"], comment="花名册未附")
 
-    assert told(name) == {"xunyang"}
+    assert told(name) == {"xunyang", "reporter"}
 
 
 def test_it_tells_the_federation_officers_when_an_assessment_is_submitted(people, case):
