@@ -2,7 +2,15 @@ from django.contrib import admin
 
 from lib.admin import AuditedAdmin
 
-from .models import Assessment, CountySummary, EvidenceFile, Finding, InspectionVisit, MemberEvaluation, Survey
+from .models import (
+    Assessment,
+    CountySummary,
+    EvidenceFile,
+    Finding,
+    InspectionVisit,
+    MemberEvaluation,
+    Survey,
+)
 
 
 @admin.register(Survey)

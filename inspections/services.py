@@ -289,7 +289,9 @@ def rules_needing_review(case: Case) -> list[str]:
 OVERRIDABLE = (rules.MET, rules.UNMET, rules.NOT_APPLICABLE, rules.NEEDS_REVIEW)
 
 
-def do_override_finding(case_id: int, rule: str, outcome: str, reason: str, *, actor: User) -> Finding:
+def do_override_finding(
+    case_id: int, rule: str, outcome: str, reason: str, *, actor: User
+) -> Finding:
     """Confirm or override one finding of the current assessment, with a written reason."""
     from workflows.services import get_case_for_user
 
@@ -382,7 +384,9 @@ def make_guidance_plan(case: Case, *, actor: User | None) -> list[GuidanceAction
 
 def _close_met_guidance(case: Case, summary: rules.Summary, actor: User | None) -> None:
     still_open = set(summary.unmet) | set(summary.needs_review)
-    for action in GuidanceAction.objects.filter(case=case, done_at__isnull=True).exclude(rule__in=still_open):
+    for action in GuidanceAction.objects.filter(case=case, done_at__isnull=True).exclude(
+        rule__in=still_open
+    ):
         action.done_at = timezone.now()
         action.closed_by_reassessment = True
         _save(action, actor, _("Rule met on reassessment"))

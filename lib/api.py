@@ -21,7 +21,9 @@ def _flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     if isinstance(detail, dict):
         for key, value in detail.items():
-            name = "non_field_errors" if key == "non_field_errors" and not prefix else f"{prefix}{key}"
+            name = (
+                "non_field_errors" if key == "non_field_errors" and not prefix else f"{prefix}{key}"
+            )
             out.update(_flatten_errors(value, f"{name}."))
         return out
     if isinstance(detail, list) and detail and all(isinstance(d, str) for d in detail):
@@ -91,8 +93,12 @@ def idempotent(view_method):
                 try:
                     with transaction.atomic():
                         claim = IdempotentResponse.objects.create(
-                            user=request.user, key=key, method=request.method, path=request.path,
-                            status=0, body={},
+                            user=request.user,
+                            key=key,
+                            method=request.method,
+                            path=request.path,
+                            status=0,
+                            body={},
                         )
                 except IntegrityError:
                     previous = IdempotentResponse.objects.get(user=request.user, key=key)

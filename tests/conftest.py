@@ -29,57 +29,76 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-
-
 @pytest.fixture
 def federation_officer(db):
-    return do_create_user(username="fed", role=Role.FEDERATION_OFFICER, password=PASSWORD, display_name="市总 刘敏")
+    return do_create_user(
+        username="fed", role=Role.FEDERATION_OFFICER, password=PASSWORD, display_name="市总 刘敏"
+    )
 
 
 @pytest.fixture
 def federation_officer_2(db):
-    return do_create_user(username="fed2", role=Role.FEDERATION_OFFICER, password=PASSWORD, display_name="市总 陈晨")
+    return do_create_user(
+        username="fed2", role=Role.FEDERATION_OFFICER, password=PASSWORD, display_name="市总 陈晨"
+    )
 
 
 @pytest.fixture
 def xunyang_officer(db):
     return do_create_user(
-        username="xunyang", role=Role.COUNTY_OFFICER, password=PASSWORD,
-        federation_codes=[XUNYANG], display_name="浔阳区 王磊",
+        username="xunyang",
+        role=Role.COUNTY_OFFICER,
+        password=PASSWORD,
+        federation_codes=[XUNYANG],
+        display_name="浔阳区 王磊",
     )
 
 
 @pytest.fixture
 def xunyang_officer_2(db):
     return do_create_user(
-        username="xunyang2", role=Role.COUNTY_OFFICER, password=PASSWORD,
-        federation_codes=[XUNYANG], display_name="浔阳区 赵静",
+        username="xunyang2",
+        role=Role.COUNTY_OFFICER,
+        password=PASSWORD,
+        federation_codes=[XUNYANG],
+        display_name="浔阳区 赵静",
     )
 
 
 @pytest.fixture
 def wuning_officer(db):
     return do_create_user(
-        username="wuning", role=Role.COUNTY_OFFICER, password=PASSWORD,
-        federation_codes=[WUNING], display_name="武宁县 孙伟",
+        username="wuning",
+        role=Role.COUNTY_OFFICER,
+        password=PASSWORD,
+        federation_codes=[WUNING],
+        display_name="武宁县 孙伟",
     )
 
 
 @pytest.fixture
 def leader(db):
     return do_create_user(
-        username="leader", role=Role.LEADER, password=PASSWORD, federation_codes=[XUNYANG], display_name="领导 周华"
+        username="leader",
+        role=Role.LEADER,
+        password=PASSWORD,
+        federation_codes=[XUNYANG],
+        display_name="领导 周华",
     )
 
 
 @pytest.fixture
 def leader_2(db):
-    return do_create_user(username="leader2", role=Role.LEADER, password=PASSWORD, display_name="领导 吴刚")
+    return do_create_user(
+        username="leader2", role=Role.LEADER, password=PASSWORD, display_name="领导 吴刚"
+    )
 
 
 @pytest.fixture
 def auditor(db):
-    return do_create_user(username="auditor", role=Role.AUDITOR, password=PASSWORD, display_name="审计 郑洁")
+    return do_create_user(
+        username="auditor", role=Role.AUDITOR, password=PASSWORD, display_name="审计 郑洁"
+    )
 
 
 @pytest.fixture
@@ -99,8 +118,16 @@ def campaign(federation_officer):
     )
 
 
-def make_union(actor, *, federation=XUNYANG, name="九江浔阳新材料有限公司工会", union_type="enterprise",
-               founded_on=date(2015, 3, 1), ownership="private", **extra) -> Union:
+def make_union(
+    actor,
+    *,
+    federation=XUNYANG,
+    name="九江浔阳新材料有限公司工会",
+    union_type="enterprise",
+    founded_on=date(2015, 3, 1),
+    ownership="private",
+    **extra,
+) -> Union:
     return do_create_union(
         actor=actor,
         data={
@@ -127,7 +154,10 @@ def wuning_union(wuning_officer):
 @pytest.fixture
 def reporter(xunyang_union):
     return do_create_user(
-        username="reporter", role=Role.UNION_REPORTER, password=PASSWORD, union_id=xunyang_union.pk,
+        username="reporter",
+        role=Role.UNION_REPORTER,
+        password=PASSWORD,
+        union_id=xunyang_union.pk,
         display_name="填报员 李娜",
     )
 

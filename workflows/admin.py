@@ -27,7 +27,16 @@ class GuidanceActionAdmin(AuditedAdmin):
 
 @admin.register(Event)
 class EventAdmin(ReadOnlyAdmin):
-    list_display = ["id", "created_at", "subject", "action", "from_stage", "to_stage", "actor", "case"]
+    list_display = [
+        "id",
+        "created_at",
+        "subject",
+        "action",
+        "from_stage",
+        "to_stage",
+        "actor",
+        "case",
+    ]
     list_filter = ["subject", "action", "federation"]
     list_select_related = ["actor", "case__union"]
     raw_id_fields = ["case"]

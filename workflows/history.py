@@ -11,7 +11,14 @@ from .models import Case, Event
 
 SKIP_FIELDS = {"updated_at", "created_at", "id"}
 VERBS = {"+": "create", "~": "update", "-": "delete"}
-HISTORY_META = {"history_id", "history_date", "history_change_reason", "history_type", "history_user", "history_user_id"}
+HISTORY_META = {
+    "history_id",
+    "history_date",
+    "history_change_reason",
+    "history_type",
+    "history_user",
+    "history_user_id",
+}
 
 
 def _actor(user) -> dict[str, str] | None:

@@ -261,6 +261,9 @@ class IdempotentResponse(models.Model):
             models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_per_user")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} ({self.key})"
+
 
 class GuidanceAction(models.Model):
     """One step of a case's guidance plan (分类推进指导): made for each unmet rule when the
