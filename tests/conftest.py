@@ -8,15 +8,43 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from unions.models import Federation, Role, Union
 from unions.services import do_create_union, do_create_user
+from workflows.models import Stage
 from workflows.services import do_create_campaign, do_create_case
 
 XUNYANG = "360403"  # 浔阳区
 WUNING = "360423"  # 武宁县
 PASSWORD = "correct-horse-battery"
+
+TODAY = date(2022, 9, 1)  # NORMS.md's example assessment date
+
+# Stage reached -> (transition, who fires it) that reaches it from the stage before.
+PATH = [
+    (Stage.SURVEY_REVIEW, "submit_survey", "county"),
+    (Stage.ASSESSMENT, "accept_survey", "county"),
+    (Stage.ASSESSMENT_REVIEW, "submit_assessment", "county"),
+    (Stage.GUIDANCE, "approve_assessment", "federation"),
+    (Stage.SELECTION, "recommend_model", "county"),
+    (Stage.SUBSIDY, "select_model", "federation"),
+]
+
+
+@pytest.fixture
+def frozen_today(monkeypatch):
+    """``timezone.localdate()`` (the services' "today", the day the rules run) is TODAY."""
+    real_localdate = timezone.localdate
+
+    def localdate(value=None, timezone=None):
+        if value is None:
+            return TODAY
+        return real_localdate(value, timezone)
+
+    monkeypatch.setattr("django.utils.timezone.localdate", localdate)
+    return TODAY
 
 
 def on_postgres() -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -17,33 +17,9 @@ from inspections.services import do_override_finding, do_save_survey, rules_need
 from inspections.survey import flatten
 from lib.demo_survey import full_survey
 from subsidies.services import do_create_subsidy, do_subsidy_transition
+from tests.conftest import PATH, TODAY  # noqa: F401 - re-exported for the tests here
 from workflows.models import Case, Stage
 from workflows.services import do_transition
-
-TODAY = date(2022, 9, 1)  # NORMS.md's example assessment date
-
-PATH = [
-    (Stage.SURVEY_REVIEW, "submit_survey", "county"),
-    (Stage.ASSESSMENT, "accept_survey", "county"),
-    (Stage.ASSESSMENT_REVIEW, "submit_assessment", "county"),
-    (Stage.GUIDANCE, "approve_assessment", "federation"),
-    (Stage.SELECTION, "recommend_model", "county"),
-    (Stage.SUBSIDY, "select_model", "federation"),
-]
-
-
-@pytest.fixture
-def frozen_today(monkeypatch):
-    """``timezone.localdate()`` (the services' "today", the day the rules run) is TODAY."""
-    real_localdate = timezone.localdate
-
-    def localdate(value=None, timezone=None):
-        if value is None:
-            return TODAY
-        return real_localdate(value, timezone)
-
-    monkeypatch.setattr("django.utils.timezone.localdate", localdate)
-    return TODAY
 
 
 @contextlib.contextmanager

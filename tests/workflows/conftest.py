@@ -3,39 +3,12 @@ services, so every step leaves the events and history a person would."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from django.utils import timezone
 
 from lib.demo_survey import full_survey
+from tests.conftest import PATH, TODAY  # noqa: F401 - re-exported for the tests here
 from workflows.models import Case, Stage
-
-TODAY = date(2022, 9, 1)  # NORMS.md's example assessment date
-
-# Stage reached -> (transition, who fires it) that reaches it from the stage before.
-PATH = [
-    (Stage.SURVEY_REVIEW, "submit_survey", "county"),
-    (Stage.ASSESSMENT, "accept_survey", "county"),
-    (Stage.ASSESSMENT_REVIEW, "submit_assessment", "county"),
-    (Stage.GUIDANCE, "approve_assessment", "federation"),
-    (Stage.SELECTION, "recommend_model", "county"),
-    (Stage.SUBSIDY, "select_model", "federation"),
-]
-
-
-@pytest.fixture
-def frozen_today(monkeypatch):
-    """``timezone.localdate()`` (the services' "today", the day the rules run) is TODAY."""
-    real_localdate = timezone.localdate
-
-    def localdate(value=None, timezone=None):
-        if value is None:
-            return TODAY
-        return real_localdate(value, timezone)
-
-    monkeypatch.setattr("django.utils.timezone.localdate", localdate)
-    return TODAY
 
 
 def settle_reviews(case: Case, officer) -> None:
