@@ -145,3 +145,12 @@ def do_create_user(
         if role == Role.LEADER and federations:
             user.linked_federations.set(federations)
     return user
+
+
+def do_set_language(user: User, language: str) -> None:
+    """Remember the language a user chose on the pages, so what is pushed to them (notification
+    texts) speaks it too. Audited like any change to the user."""
+    if language == user.language:
+        return
+    user.language = language
+    _save(user, user, _("Language chosen"), update_fields=["language"])

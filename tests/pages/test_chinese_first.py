@@ -29,3 +29,27 @@ def test_it_keeps_accept_language_for_api_clients():
 
     assert response.status_code == 401
     assert response.headers["Content-Language"] == "en"
+
+
+def test_it_keeps_a_logged_in_readers_choice_for_their_notifications(xunyang_officer):
+    client = Client()
+    client.force_login(xunyang_officer)
+
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+
+    assert response.status_code == 302
+    xunyang_officer.refresh_from_db()
+    assert xunyang_officer.language == "en"
+    latest = xunyang_officer.history.order_by("-history_id").first()
+    assert latest.history_user_id == xunyang_officer.pk
+    assert latest.history_change_reason in {"Language chosen", "选择界面语言"}
+
+
+def test_it_ignores_a_language_the_system_does_not_speak(xunyang_officer):
+    client = Client()
+    client.force_login(xunyang_officer)
+
+    client.post("/i18n/setlang/", {"language": "fr", "next": "/"})
+
+    xunyang_officer.refresh_from_db()
+    assert xunyang_officer.language == "zh-hans"
