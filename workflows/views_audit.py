@@ -284,6 +284,8 @@ def diff_rows(model: Any, row: Any, previous: Any) -> list[dict[str, Any]]:
                 out.append(_diff_row(f"{field.name}.{path}", field_label(path), o, n))
             continue
         row_out = _diff_row(field.name, str(field.verbose_name), old, new)
+        if field.choices:
+            row_out["old"], row_out["new"] = _shown(field, old), _shown(field, new)
         if field.is_relation and (old is not None or new is not None):
             # Name the related record (one query per foreign key, not per row of anything).
             row_out["old"] = _related(previous, field) if previous is not None else "—"
@@ -291,6 +293,13 @@ def diff_rows(model: Any, row: Any, previous: Any) -> list[dict[str, Any]]:
         out.append(row_out)
     out.sort(key=lambda r: not r["changed"])
     return out
+
+
+def _shown(field: Any, value: Any) -> str:
+    """A stored value as a person reads it: a choice by its label (企业, not ``enterprise``)."""
+    if field.choices and value not in (None, ""):
+        return str(dict(field.flatchoices).get(value, value))
+    return display_value(field.name, value)
 
 
 def _related(instance: Any, field: Any) -> str:
@@ -386,8 +395,8 @@ def audit_as_of(request: HttpRequest) -> HttpResponse:
                 context["fields"] = [
                     {
                         "label": str(f.verbose_name),
-                        "value": display_value(f.name, _value(snapshot, f)),
-                        "now": display_value(f.name, _value(obj, f)),
+                        "value": _shown(f, _value(snapshot, f)),
+                        "now": _shown(f, _value(obj, f)),
                     }
                     for f in _fields(model)
                 ]

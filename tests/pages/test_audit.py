@@ -115,6 +115,9 @@ def test_it_shows_a_case_and_its_union_as_they_stood_on_a_date(
     assert {f["label"]: f["value"] for f in after["fields"]}["stage"] == "Assessment"
     assert {f["label"]: f["value"] for f in union_then["fields"]}["contact person"] == "—"
     assert {f["label"]: f["now"] for f in union_then["fields"]}["contact person"] == "赵六"
+    # Choices read as their labels, not as stored codes.
+    assert {f["label"]: f["value"] for f in union_then["fields"]}["union type"] == "Enterprise"
+    assert {f["label"]: f["value"] for f in union_then["fields"]}["ownership"] == "Private"
     assert "did not exist yet" in too_early["error"]
 
 
