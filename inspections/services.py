@@ -15,6 +15,7 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from lib.audit import save_audited as _save
 from lib.errors import InvalidInput, RoleForbidden
 from unions.models import Role, User
 from workflows.events import record_case_event
@@ -42,12 +43,6 @@ def union_facts(case: Case) -> dict[str, Any]:
         "park_level": union.park_level or None,
         "founded_on": union.founded_on,
     }
-
-
-def _save(obj: Any, actor: User | None, reason: str, **kwargs: Any) -> None:
-    obj._history_user = actor
-    obj._change_reason = reason
-    obj.save(**kwargs)
 
 
 # --- Survey -----------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from viewflow.fsm import State
 
+from lib.audit import save_audited as _save
 from lib.errors import Conflict, InvalidInput, NotInScope, RoleForbidden
 from lib.fsm import Machine, not_own_step
 from unions.models import Federation, Role, User
@@ -253,12 +254,6 @@ def visible_summaries(user: User) -> QuerySet[CountySummary]:
     if user.role == Role.COUNTY_OFFICER:
         return qs.filter(federation_id=user.federation_id)
     return qs.none()
-
-
-def _save(obj: Any, actor: User | None, reason: str, **kwargs: Any) -> None:
-    obj._history_user = actor
-    obj._change_reason = reason
-    obj.save(**kwargs)
 
 
 def _event(

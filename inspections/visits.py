@@ -28,7 +28,6 @@ import zipfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -37,6 +36,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lib.audit import save_audited as _save
 from lib.errors import Conflict, InvalidInput, NotInScope, RoleForbidden
 from unions.models import Role, User
 from workflows.events import record_event
@@ -55,12 +55,6 @@ JPEG = ("image/jpeg", "jpg")
 DOCX = ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx")
 XLSX = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx")
 EXTENSIONS = {content_type: extension for content_type, extension in (PDF, PNG, JPEG, DOCX, XLSX)}
-
-
-def _save(obj: Any, actor: User | None, reason: str, **kwargs: Any) -> None:
-    obj._history_user = actor
-    obj._change_reason = reason
-    obj.save(**kwargs)
 
 
 # --- Content ----------------------------------------------------------------------------------

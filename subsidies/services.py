@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from lib.audit import save_audited as _save
 from lib.errors import InvalidInput, NotInScope, RoleForbidden
 from unions.models import Role, User
 from workflows.events import latest_history_id, record_event
@@ -25,12 +25,6 @@ def subsidy_settled(case: Case) -> bool:
     return SubsidyApplication.objects.filter(
         case=case, state__in=[S.DISBURSED, S.REJECTED]
     ).exists()
-
-
-def _save(obj: Any, actor: User | None, reason: str, **kwargs: Any) -> None:
-    obj._history_user = actor
-    obj._change_reason = reason
-    obj.save(**kwargs)
 
 
 def _event(

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from lib.audit import save_audited as _save
 from lib.errors import InvalidInput, NotInScope, RoleForbidden
 
 from .models import Federation, Role, Union, User
@@ -26,12 +27,6 @@ UNION_FIELDS = (
     "contact_name",
     "contact_phone",
 )
-
-
-def _save(obj: Any, actor: User | None, reason: str, **kwargs: Any) -> None:
-    obj._history_user = actor
-    obj._change_reason = reason
-    obj.save(**kwargs)
 
 
 def _clean(union: Union) -> None:

@@ -9,25 +9,18 @@ reruns the rules on the updated survey, and the steps whose rule is now met clos
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lib.audit import save_audited as _save
 from lib.errors import Conflict, NotInScope, RoleForbidden
 from unions.models import Role, User
 
 from .events import record_event
 from .models import Case, Event, GuidanceAction, Stage
 from .services import get_case_for_user
-
-
-def _save(obj: Any, actor: User | None, reason: str, **kwargs: Any) -> None:
-    obj._history_user = actor
-    obj._change_reason = reason
-    obj.save(**kwargs)
 
 
 def guidance_plan(case: Case) -> QuerySet[GuidanceAction]:

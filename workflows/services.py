@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from inspections.rules import track_for
+from lib.audit import save_audited as _save
 from lib.errors import InvalidInput, NotInScope, RoleForbidden
 from unions.models import Role, Union, User
 from unions.scope import federation_in_scope, visible_unions
@@ -22,12 +23,6 @@ from .events import record_case_event
 from .flows import CASE_MACHINE, CaseFlow
 from .models import Campaign, Case, Stage
 from .scope import visible_cases
-
-
-def _save(obj: Any, actor: User | None, reason: str, **kwargs: Any) -> None:
-    obj._history_user = actor
-    obj._change_reason = reason
-    obj.save(**kwargs)
 
 
 def get_case_for_user(user: User, case_id: int, *, lock: bool = False) -> Case:
