@@ -15,19 +15,22 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Case as CaseWhen
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Value, When
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from inspections.models import Assessment, CountySummary, Finding
 from inspections.services import survey_of, survey_problems
+from inspections.summaries import visible_summaries
 from subsidies.flows import committed_amount
 from subsidies.models import SubsidyApplication
+from subsidies.scope import visible_subsidies
 from unions.models import Role, User
 
 from .dashboard import county_rows
 from .models import Campaign, Case, Event, GuidanceAction, Stage, Track
+from .scope import visible_cases
 from .views_common import selected_campaign
 
 QUEUE = 12  # rows shown per queue; the count says how many there are
@@ -40,8 +43,8 @@ def _counted(qs, limit: int = QUEUE) -> dict[str, Any]:
     return {"rows": list(qs[:limit]), "count": qs.count()}
 
 
-def _stage_matrix(campaign: Campaign, federation_ids: list[int]) -> dict[str, Any]:
-    """Cases of the given counties by stage (rows) and track (columns): one query."""
+def _stage_matrix(cases: QuerySet[Case]) -> dict[str, Any]:
+    """The given cases by stage (rows) and track (columns): one query."""
     matrix = [
         {
             "stage": stage.value,
@@ -52,12 +55,7 @@ def _stage_matrix(campaign: Campaign, federation_ids: list[int]) -> dict[str, An
         for stage in Stage
     ]
     index = {row["stage"]: row for row in matrix}
-    counts = (
-        Case.objects.filter(campaign=campaign, union__federation_id__in=federation_ids)
-        .values("stage", "track")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+    counts = cases.values("stage", "track").annotate(n=Count("id")).order_by()
     for item in counts:
         row = index.get(item["stage"])
         if row is not None and item["track"] in row["tracks"]:
@@ -70,10 +68,8 @@ def _stage_matrix(campaign: Campaign, federation_ids: list[int]) -> dict[str, An
 def _county_home(request: HttpRequest, user: User, campaign: Campaign | None) -> dict[str, Any]:
     if campaign is None:
         return {}
-    county = user.federation_id
-    cases = Case.objects.filter(campaign=campaign, union__federation_id=county).select_related(
-        "union"
-    )
+    # Everything here is read through the scope functions: for a county officer, their county.
+    cases = visible_cases(user).filter(campaign=campaign).select_related("union")
     latest = Assessment.objects.filter(case=OuterRef("pk")).order_by("-run").values("pk")[:1]
     review_left = (
         Finding.objects.filter(assessment_id=OuterRef("latest_assessment"), outcome="needs_review")
@@ -83,16 +79,14 @@ def _county_home(request: HttpRequest, user: User, campaign: Campaign | None) ->
         .values("n")
     )
     guidance = (
-        GuidanceAction.objects.filter(
-            case__campaign=campaign, case__union__federation_id=county, done_at__isnull=True
-        )
+        GuidanceAction.objects.filter(case__in=cases, done_at__isnull=True)
         .select_related("case__union")
         .order_by("due_on", "case_id", "rule")
     )
     today = timezone.localdate()
-    summary = CountySummary.objects.filter(campaign=campaign, federation_id=county).first()
+    summary = visible_summaries(user).filter(campaign=campaign).first()
     return {
-        "matrix": _stage_matrix(campaign, [county]),
+        "matrix": _stage_matrix(cases),
         "surveys_to_review": _counted(
             cases.filter(stage=Stage.SURVEY_REVIEW).order_by("updated_at", "id")
         ),
@@ -105,9 +99,8 @@ def _county_home(request: HttpRequest, user: User, campaign: Campaign | None) ->
         "guidance_due": _counted(guidance),
         "guidance_overdue": guidance.filter(due_on__lt=today).count(),
         "subsidies_to_submit": _counted(
-            SubsidyApplication.objects.filter(
-                case__campaign=campaign, case__union__federation_id=county, state=S.DRAFT
-            )
+            visible_subsidies(user)
+            .filter(case__campaign=campaign, state=S.DRAFT)
             .select_related("case__union")
             .order_by("id")
         ),
@@ -122,7 +115,7 @@ def _county_home(request: HttpRequest, user: User, campaign: Campaign | None) ->
 def _federation_home(request: HttpRequest, user: User, campaign: Campaign | None) -> dict[str, Any]:
     if campaign is None:
         return {}
-    cases = Case.objects.filter(campaign=campaign).select_related("union__federation")
+    cases = visible_cases(user).filter(campaign=campaign).select_related("union__federation")
     return {
         "assessments": _counted(
             cases.filter(stage=Stage.ASSESSMENT_REVIEW).order_by("updated_at", "id")
@@ -131,12 +124,14 @@ def _federation_home(request: HttpRequest, user: User, campaign: Campaign | None
             cases.filter(stage=Stage.SELECTION).order_by("updated_at", "id")
         ),
         "summaries": _counted(
-            CountySummary.objects.filter(campaign=campaign, state=CountySummary.State.SUBMITTED)
+            visible_summaries(user)
+            .filter(campaign=campaign, state=CountySummary.State.SUBMITTED)
             .select_related("federation")
             .order_by("submitted_at", "id")
         ),
         "disbursements": _counted(
-            SubsidyApplication.objects.filter(case__campaign=campaign, state=S.SIGNED_OFF)
+            visible_subsidies(user)
+            .filter(case__campaign=campaign, state=S.SIGNED_OFF)
             .select_related("case__union__federation")
             .order_by("updated_at", "id")
         ),
@@ -149,7 +144,8 @@ def _leader_home(request: HttpRequest, user: User, campaign: Campaign | None) ->
         return {}
     linked = list(user.linked_federations.order_by("code").values_list("pk", flat=True))
     waiting = (
-        SubsidyApplication.objects.filter(case__campaign=campaign, state=S.SUBMITTED)
+        visible_subsidies(user)
+        .filter(case__campaign=campaign, state=S.SUBMITTED)
         .select_related("case__union__federation")
         .annotate(
             linked=CaseWhen(
@@ -174,7 +170,8 @@ def _reporter_home(request: HttpRequest, user: User, campaign: Campaign | None) 
     if campaign is None or not user.union_id:
         return {}
     case = (
-        Case.objects.filter(campaign=campaign, union_id=user.union_id)
+        visible_cases(user)
+        .filter(campaign=campaign, union_id=user.union_id)
         .select_related("union")
         .first()
     )
