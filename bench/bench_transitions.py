@@ -27,10 +27,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
 import random
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -39,15 +36,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import generate  # noqa: E402
+from servers import start_servers, stop_servers  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 HTTP_ERRORS: list[str] = []
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def pick_cases(count: int) -> list[tuple[int, int]]:
@@ -128,45 +120,6 @@ def profile_service(cases, transitions: int) -> str:
 
 
 # --- HTTP ----------------------------------------------------------------------------------
-
-
-def start_servers(database: str, count: int = 2) -> tuple[list[subprocess.Popen], list[int]]:
-    env = {**os.environ, "DATABASE_URL": generate.database_url(database), "LOG_LEVEL": "WARNING"}
-    env.pop("REDIS_URL", None)
-    processes, ports = [], []
-    for _ in range(count):
-        port = free_port()
-        processes.append(
-            subprocess.Popen(
-                [
-                    str(Path(sys.executable).with_name("daphne")),
-                    "-b",
-                    "127.0.0.1",
-                    "-p",
-                    str(port),
-                    "config.asgi:application",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        )
-        ports.append(port)
-    deadline = time.monotonic() + 60
-    for port in ports:
-        while True:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                conn.request("GET", "/healthz/")
-                if conn.getresponse().status == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"daphne on port {port} did not start")
-            time.sleep(0.2)
-    return processes, ports
 
 
 def http_run(
@@ -396,10 +349,7 @@ def main() -> int:
         rows.append(("HTTP, 2 daphne, 2 clients", two, len(two) / wall_two))
         http_timings, wall = http_run(cases, tokens, ports, args.clients, transitions)
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(20)
+        stop_servers(processes)
     rows.append((f"HTTP, 2 daphne, {args.clients} clients", http_timings, len(http_timings) / wall))
 
     bare_setup(url, [c for c, _o in cases])

@@ -110,10 +110,37 @@ def ensure_database(name: str, *, fresh: bool) -> bool:
     return False
 
 
+# The benchmarks measure the production configuration (DEBUG off: no query log, compressed
+# static files), over plain HTTP on localhost.
+PRODUCTION_ENV = {
+    "DEBUG": "false",
+    "SECRET_KEY": "bench-only-secret-key-not-for-any-real-server-0123456789",
+    "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+    "SECURE_SSL_REDIRECT": "false",
+    "SESSION_COOKIE_SECURE": "false",
+    "CSRF_COOKIE_SECURE": "false",
+    "LOG_LEVEL": "WARNING",
+}
+
+
+def production_env(name: str) -> dict[str, str]:
+    """The environment a benchmark's Django (in-process or a server) runs with against ``name``."""
+    env = {**os.environ, **PRODUCTION_ENV, "DATABASE_URL": database_url(name)}
+    env.pop("REDIS_URL", None)
+    return env
+
+
 def setup_django(name: str) -> None:
-    os.environ["DATABASE_URL"] = database_url(name)
+    os.environ.update(production_env(name))
     os.environ.pop("REDIS_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    # DEBUG off serves static files through the manifest: collect them (unchanged files are skipped).
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"],
+        cwd=ROOT,
+        env=dict(os.environ),
+        check=True,
+    )
     import django
 
     django.setup()
