@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.contrib.auth import password_validation
@@ -11,6 +12,8 @@ from django.utils.translation import gettext as _
 
 from lib.audit import save_audited as _save
 from lib.errors import InvalidInput, NotInScope, RoleForbidden
+from workflows.events import latest_history_id, record_event
+from workflows.models import Event
 
 from .models import Federation, Role, Union, User
 from .scope import federation_in_scope, visible_unions
@@ -27,6 +30,30 @@ UNION_FIELDS = (
     "contact_name",
     "contact_phone",
 )
+
+
+def _plain(value: Any) -> Any:
+    """A field value as the event's JSON keeps it: a federation by its code, a date as ISO."""
+    if isinstance(value, Federation):
+        return value.code
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _union_event(union: Union, *, actor: User, action: str, reason: str, data: dict) -> None:
+    """The union's own event chain (``union:<id>``): what was done to its record, by whom and
+    why, linked to the history row the save just wrote. Call under the union's row lock."""
+    record_event(
+        subject=Event.Subject.UNION,
+        subject_id=union.pk,
+        actor=actor,
+        action=action,
+        federation_id=union.federation_id,
+        comment=reason,
+        data={"name": union.name, **data},
+        history_id=latest_history_id(union),
+    )
 
 
 def _clean(union: Union) -> None:
@@ -49,14 +76,17 @@ def do_create_union(*, actor: User, data: dict[str, Any], reason: str = "") -> U
     _check_federation(actor, data.get("federation"))
     union = Union(**{k: v for k, v in data.items() if k in UNION_FIELDS})
     _clean(union)
+    reason = reason or _("Union registered")
     with transaction.atomic():
-        _save(union, actor, reason or _("Union registered"), force_insert=True)
+        _save(union, actor, reason, force_insert=True)
+        _union_event(union, actor=actor, action="create", reason=reason, data={})
     return union
 
 
 def do_update_union(union_id: int, *, actor: User, data: dict[str, Any], reason: str = "") -> Union:
-    """Change a union's record. A new founding date re-derives the track of its open cases,
-    audited in the same transaction (NORMS.md)."""
+    """Change a union's record: one history row and one ``update`` event carrying each changed
+    field as ``[old, new]``. A new founding date re-derives the track of its open cases, audited
+    in the same transaction (NORMS.md)."""
     if actor.role not in (Role.COUNTY_OFFICER, Role.FEDERATION_OFFICER):
         raise RoleForbidden()
     with transaction.atomic():
@@ -66,15 +96,17 @@ def do_update_union(union_id: int, *, actor: User, data: dict[str, Any], reason:
         if "federation" in data:
             _check_federation(actor, data["federation"])
         old_founded = union.founded_on
-        changed = []
+        changes: dict[str, list[Any]] = {}
         for field, value in data.items():
             if field in UNION_FIELDS and getattr(union, field) != value:
+                changes[field] = [_plain(getattr(union, field)), _plain(value)]
                 setattr(union, field, value)
-                changed.append(field)
-        if not changed:
+        if not changes:
             return union
         _clean(union)
-        _save(union, actor, reason or _("Union record updated"))
+        why = reason or _("Union record updated")
+        _save(union, actor, why, update_fields=[*changes])
+        _union_event(union, actor=actor, action="update", reason=why, data={"changes": changes})
         if union.founded_on != old_founded:
             from workflows.services import recompute_tracks
 

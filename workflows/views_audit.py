@@ -124,7 +124,11 @@ def events_queryset(request: HttpRequest) -> tuple[QuerySet[Event], dict[str, An
             Q(case__union_id=int(union)) | Q(subject=Event.Subject.UNION, subject_id=int(union))
         )
     elif union:
-        qs = qs.filter(case__union__name__icontains=union)
+        named = Union.objects.filter(name__icontains=union).values("pk")
+        qs = qs.filter(
+            Q(case__union__name__icontains=union)
+            | Q(subject=Event.Subject.UNION, subject_id__in=named)
+        )
     case = params.get("case", "")
     if case.isdigit():
         qs = qs.filter(case_id=int(case))
@@ -155,6 +159,7 @@ def events_queryset(request: HttpRequest) -> tuple[QuerySet[Event], dict[str, An
             "disburse",
             "accept",
             "return",
+            "update",
         }
     )
     filters = {
@@ -230,7 +235,7 @@ def audit_export(request: HttpRequest) -> HttpResponse:
             "actor": event.actor.name if event.actor else _("System"),
             "username": event.actor.username if event.actor else "",
             "county": event.federation.name if event.federation else "",
-            "union": event.case.union.name if event.case else "",
+            "union": event.case.union.name if event.case else event.data.get("name", ""),
             "case": event.case_id,
             "subject": event.subject,
             "action": action_label(event.action, event.subject),

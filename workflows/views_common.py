@@ -168,6 +168,8 @@ ACTION_LABELS: dict[str, Any] = {
     "summary.submit": gettext_lazy("Summary submitted"),
     "summary.accept": gettext_lazy("Summary accepted"),
     "summary.return": gettext_lazy("Summary returned"),
+    "union.create": gettext_lazy("Union registered"),
+    "union.update": gettext_lazy("Union record changed"),
     "update": gettext_lazy("Changed"),
 }
 

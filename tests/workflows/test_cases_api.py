@@ -84,7 +84,7 @@ def test_it_allows_one_case_per_union_per_campaign(api, case, xunyang_officer, f
         assert list(response.data["errors"]) == ["union"]
         assert "already has a case" in response.data["errors"]["union"][0]
     assert Case.objects.count() == 1
-    assert Event.objects.filter(action="create").count() == 1
+    assert Event.objects.filter(subject="case", action="create").count() == 1
 
 
 def test_it_treats_a_union_of_another_county_as_nonexistent(
