@@ -44,7 +44,7 @@ from inspections.rules import track_for
 from lib.errors import InvalidInput, RoleForbidden
 from unions.models import Federation, Role, Union, UnionType, User
 from unions.scope import federation_in_scope
-from workflows.events import record_event
+from workflows.event_batch import record_events
 from workflows.models import Campaign, Case, Event, Stage
 
 from . import excel, services
@@ -519,16 +519,15 @@ def write_plan(plan: Plan, *, actor: User, reason: str) -> dict[str, int]:
 
         for union in plan.refounded:
             recompute_tracks(union, actor=actor, reason=reason)
-    for case in plan.new_cases:
-        case.union_id = case.union.pk  # set now that new unions have their keys
-    bulk_create_with_history(plan.new_cases, Case, **history)
-    history_ids = dict(
-        Case.history.filter(id__in=[c.pk for c in plan.new_cases], history_type="+").values_list(
-            "id", "history_id"
-        )
+    # bulk_create takes each case's union key from its union, saved just above. The cases' own
+    # history rows come back from their insert with their ids, which the events link to.
+    Case.objects.bulk_create(plan.new_cases, batch_size=BATCH)
+    created = Case.history.bulk_history_create(
+        plan.new_cases, batch_size=BATCH, default_user=actor, default_change_reason=reason
     )
-    for case in plan.new_cases:
-        record_event(
+    history_ids = {row.id: row.history_id for row in created or ()}
+    record_events(
+        Event(
             subject=Event.Subject.CASE,
             subject_id=case.pk,
             case=case,
@@ -539,8 +538,8 @@ def write_plan(plan: Plan, *, actor: User, reason: str) -> dict[str, int]:
             comment=reason,
             history_id=history_ids.get(case.pk),
         )
-    for survey in plan.new_surveys:
-        survey.case_id = survey.case.pk
+        for case in plan.new_cases
+    )
     bulk_create_with_history(plan.new_surveys, Survey, **history)
     for survey in plan.changed_surveys:
         survey.updated_at = now
