@@ -14,7 +14,12 @@ from workflows.api import CommentSerializer
 
 from .models import SubsidyApplication
 from .scope import visible_subsidies
-from .services import available_subsidy_transitions, do_create_subsidy, do_subsidy_transition
+from .services import (
+    available_subsidy_transitions,
+    do_create_subsidy,
+    do_subsidy_transition,
+    signed_by_leader,
+)
 
 S = SubsidyApplication.State
 
@@ -28,7 +33,7 @@ WAITING_STATE = {
 
 def for_leader(qs: QuerySet[SubsidyApplication], user: User) -> QuerySet[SubsidyApplication]:
     """Mark each application ``linked`` when its county is one the user follows (联系挂点) and put
-    those first: a leader signs off first for the counties they are linked to."""
+    those first: the leader signs those off (``subsidies.services.leader_signs_for``)."""
     if getattr(user, "role", None) != Role.LEADER:
         return qs.annotate(linked=Value(False, output_field=BooleanField()))
     links = User.linked_federations.through.objects.filter(
@@ -38,8 +43,14 @@ def for_leader(qs: QuerySet[SubsidyApplication], user: User) -> QuerySet[Subsidy
 
 
 def waiting_for(qs: QuerySet[SubsidyApplication], user: User) -> QuerySet[SubsidyApplication]:
-    state = WAITING_STATE.get(getattr(user, "role", None))
-    return qs.filter(state=state) if state else qs.none()
+    """What waits for ``user`` to act: the state their role acts in, and for a leader only the
+    counties they sign off for (``leader_signs_for``)."""
+    role = getattr(user, "role", None)
+    state = WAITING_STATE.get(role)
+    if not state:
+        return qs.none()
+    qs = qs.filter(state=state)
+    return qs.filter(signed_by_leader(user)) if role == Role.LEADER else qs
 
 
 class SubsidySerializer(serializers.ModelSerializer):
@@ -83,7 +94,8 @@ class SubsidyViewSet(
 ):
     """Subsidy applications in the user's scope. For a leader the list puts the counties they are
     linked to first; ``?waiting=1`` keeps only those waiting for the user's role to act (a
-    leader: submitted; a federation officer: signed off; a county officer: drafts)."""
+    leader: submitted, in the counties they sign for; a federation officer: signed off; a county
+    officer: drafts)."""
 
     serializer_class = SubsidySerializer
     lookup_value_regex = r"\d+"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from lib.audit import save_audited as _save
@@ -85,16 +87,57 @@ def do_create_subsidy(
     return application
 
 
-def available_subsidy_transitions(application: SubsidyApplication, user: User) -> list[dict]:
-    return SUBSIDY_MACHINE.describe(
-        SubsidyFlow(application, user), application.state, user, may_act=_acts_on(user, application)
+# The transitions a leader fires; the others' buttons keep the plain "role" reason for them.
+LEADER_TRANSITIONS = ("sign_off", "reject")
+
+
+def _linked_leaders(federation_id: Any) -> QuerySet[User]:
+    return User.objects.filter(role=Role.LEADER, is_active=True, linked_federations=federation_id)
+
+
+def leader_signs_for(user: User, federation_id: int) -> bool:
+    """Whether leader ``user`` signs off (or rejects) the subsidies of this county.
+
+    Leaders sign off for the counties they are linked to (联系挂点, DESIGN.md; the campaign plan's
+    领导干部联系挂点县（市、区）): a county's subsidies are its linked leaders' to decide, and
+    another leader, who reads them, does not sign them. A county that no active leader is linked
+    to would wait for nobody, so any leader signs its subsidies (the same leaders the submission
+    notifies: ``notifications.dispatch``).
+    """
+    linked = set(_linked_leaders(federation_id).values_list("pk", flat=True))
+    return user.pk in linked if linked else True
+
+
+def signed_by_leader(user: User) -> Q:
+    """``leader_signs_for`` as a filter on subsidy applications, for "what waits for me"."""
+    return Q(case__union__federation__in=user.linked_federations.all()) | ~Q(
+        Exists(_linked_leaders(OuterRef("case__union__federation_id")))
     )
 
 
+def available_subsidy_transitions(application: SubsidyApplication, user: User) -> list[dict]:
+    may_act = _acts_on(user, application)
+    described = SUBSIDY_MACHINE.describe(
+        SubsidyFlow(application, user), application.state, user, may_act=may_act
+    )
+    if user.role == Role.LEADER and not may_act:
+        reason = _("The leaders linked to %(county)s sign off its subsidies.") % {
+            "county": application.case.union.federation.name
+        }
+        for transition in described:
+            if transition["name"] in LEADER_TRANSITIONS:
+                transition["reason"] = reason
+    return described
+
+
 def _acts_on(user: User, application: SubsidyApplication) -> bool:
+    """Whether ``user`` works on this application (else 403, the role may not act on it)."""
+    federation_id = application.case.union.federation_id
     if user.role == Role.COUNTY_OFFICER:
-        return user.federation_id == application.case.union.federation_id
-    return user.role in (Role.LEADER, Role.FEDERATION_OFFICER)
+        return user.federation_id == federation_id
+    if user.role == Role.LEADER:
+        return leader_signs_for(user, federation_id)
+    return user.role == Role.FEDERATION_OFFICER
 
 
 def do_subsidy_transition(

@@ -26,6 +26,7 @@ from inspections.summaries import visible_summaries
 from subsidies.flows import committed_amount
 from subsidies.models import SubsidyApplication
 from subsidies.scope import visible_subsidies
+from subsidies.services import signed_by_leader
 from unions.models import Role, User
 
 from .dashboard import county_rows
@@ -145,7 +146,7 @@ def _leader_home(request: HttpRequest, user: User, campaign: Campaign | None) ->
     linked = list(user.linked_federations.order_by("code").values_list("pk", flat=True))
     waiting = (
         visible_subsidies(user)
-        .filter(case__campaign=campaign, state=S.SUBMITTED)
+        .filter(signed_by_leader(user), case__campaign=campaign, state=S.SUBMITTED)
         .select_related("case__union__federation")
         .annotate(
             linked=CaseWhen(

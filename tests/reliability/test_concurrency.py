@@ -26,6 +26,7 @@ from notifications.models import Notification
 from subsidies.models import SubsidyApplication
 from subsidies.services import do_subsidy_transition
 from tests.conftest import WUNING, XUNYANG, make_union, on_postgres
+from unions.models import Federation
 from workflows.flows import TRANSITION_NAMES
 from workflows.management.commands.verify_audit import verify_all
 from workflows.models import Case, Event, Stage
@@ -167,6 +168,10 @@ def test_it_never_signs_off_past_the_budget_however_many_leaders_sign_at_once(
         data={"subsidy_budget": amount * 10, "model_quota_per_county": 100},
         reason="并发测试",
     )
+    # Both leaders follow both counties, so either may sign any application (a leader signs off
+    # only for the counties they are linked to).
+    for person in (leader, leader_2):
+        person.linked_federations.add(*Federation.objects.filter(code__in=[XUNYANG, WUNING]))
     applications = []
     for n in range(24):
         officer, code = (xunyang_officer, XUNYANG) if n % 2 else (wuning_officer, WUNING)
