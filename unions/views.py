@@ -12,10 +12,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from lib.xlsx import Column
-from workflows.models import Case, Stage, Track
+from workflows.models import Case, Event, Stage, Track
 from workflows.views_common import (
     EXPORT_LIMIT,
+    action_label,
     campaigns,
+    change_rows,
     is_htmx,
     page_links,
     paginate,
@@ -24,7 +26,7 @@ from workflows.views_common import (
     xlsx_response,
 )
 
-from .models import UnionType, User
+from .models import Union, UnionType, User
 from .scope import visible_federations, visible_unions
 
 UNION_SORTS = {
@@ -146,4 +148,18 @@ def union_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if union is None:
         raise Http404
     cases = list(union.cases.select_related("campaign").order_by("-campaign__year"))
-    return render(request, "unions/union_detail.html", {"union": union, "cases": cases})
+    # The record's own event chain (registration and each change), newest first.
+    events = Event.objects.filter(chain=f"union:{union.pk}").select_related("actor").order_by("-id")
+    changes = [
+        {
+            "event": event,
+            "action": action_label(event.action, event.subject),
+            "rows": change_rows(event.data.get("changes", {}), Union),
+        }
+        for event in events[:50]
+    ]
+    return render(
+        request,
+        "unions/union_detail.html",
+        {"union": union, "cases": cases, "changes": changes},
+    )

@@ -172,3 +172,22 @@ def test_it_starts_a_chain_for_a_union_registered_before_union_events(xunyang_of
     [event] = union_events(union)
     assert event.prev_hash == "" and event.data["changes"] == {"contact_name": ["", "刘洋"]}
     assert verify_all() == []
+
+
+def test_it_lists_the_records_changes_on_the_union_page(xunyang_union, xunyang_officer):
+    do_update_union(
+        xunyang_union.pk, actor=xunyang_officer, data={"contact_name": "陈小红"}, reason="换人"
+    )
+    client = Client()
+    client.force_login(xunyang_officer)
+    client.cookies["django_language"] = "en"
+
+    response = client.get(f"/unions/{xunyang_union.pk}/")
+
+    changed, registered = response.context["changes"]
+    assert (changed["action"], changed["event"].comment) == ("Union record changed", "换人")
+    assert [(r["label"], r["old"], r["new"]) for r in changed["rows"]] == [
+        ("contact person", "—", "陈小红")
+    ]
+    assert registered["action"] == "Union registered"
+    assert "换人" in response.content.decode()
