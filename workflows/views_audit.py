@@ -21,7 +21,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.cache import never_cache
 
 from inspections.models import (
@@ -256,8 +256,8 @@ def audit_export(request: HttpRequest) -> HttpResponse:
         Column("case", _("Case")),
         Column("subject", _("Subject")),
         Column("action", _("Action")),
-        Column("from", _("From")),
-        Column("to", _("To")),
+        Column("from", pgettext("state before a change", "From")),
+        Column("to", pgettext("state after a change", "To")),
         Column("comment", _("Comment"), 40),
         Column("hash", _("Hash"), 20),
     ]

@@ -205,9 +205,13 @@ def field_label(name: str, model: Any = None) -> str:
     base = name.removesuffix("_id")
     for candidate in (model,) if model is not None else _TIMELINE_MODELS():
         try:
-            return str(candidate._meta.get_field(base).verbose_name)
+            field = candidate._meta.get_field(base)
         except Exception:  # noqa: S112 - not a field of this model: try the next one
             continue
+        if field.is_relation and field.verbose_name == base.replace("_", " "):
+            # A relation left with Django's default (untranslated) name reads as its model.
+            return str(field.related_model._meta.verbose_name)
+        return str(field.verbose_name)
     return name
 
 
@@ -233,6 +237,13 @@ def display_value(name: str, value: Any) -> str:
         return str(Stage(value).label)
     if name == "track" and value in Track.values:
         return str(Track(value).label)
+    if name == "state":
+        from inspections.models import CountySummary
+        from subsidies.models import SubsidyApplication
+
+        for states in (SubsidyApplication.State, CountySummary.State):
+            if value in states.values:
+                return str(states(value).label)
     if isinstance(value, list):
         return "、".join(
             str(item.get("name", item)) if isinstance(item, dict) else str(item) for item in value
