@@ -11,7 +11,10 @@ type, both tracks, valid credit codes) and complete surveys; generating it is no
 is ``run_import`` end to end (read the workbook, parse and check every cell, match, validate every
 survey, write unions, cases, surveys, their history rows and the cases' events), then the same file
 imported again (must write nothing). Goal (DESIGN.md: officers import county rosters): 2,000 unions
-in under 20 s. The query count shows the history is written in bulk, not row by row.
+in under 20 s. The query count shows the history and the events are written in bulk, not row by
+row; the CPU seconds of this process (parsing, validating, hashing, building statements) are the
+figure to compare on a shared machine, where waiting for a core inflates the wall time. Django
+runs as in production (``generate.PRODUCTION_ENV``: DEBUG off, no query log).
 """
 
 from __future__ import annotations
@@ -146,6 +149,9 @@ def main() -> int:
     args = parser.parse_args()
 
     url, remove = fresh_database()
+    from generate import PRODUCTION_ENV  # the production configuration: DEBUG off, no query log
+
+    os.environ.update(PRODUCTION_ENV)
     os.environ["DATABASE_URL"] = url
     os.environ.pop("REDIS_URL", None)  # pushes are not measured; the in-memory layer will do
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -216,13 +222,13 @@ def main() -> int:
                 return execute(sql, params, many, context)
 
             with connection.execute_wrapper(count):
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.process_time()
                 job = run_import(job.pk)
-                elapsed = time.perf_counter() - started
+                elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
             if job.state != "done":
                 print(f"{label}: {job.state}: {job.errors[:5]}", file=sys.stderr)
                 return 1
-            figures.append((label, elapsed, len(queries), dict(job.summary), audit()))
+            figures.append((label, elapsed, cpu, len(queries), dict(job.summary), audit()))
 
         print(f"## bench_import.py ({timezone.localdate().isoformat()})\n")
         print(f"Machine: {machine()}. Database: {vendor} (fresh).")
@@ -232,19 +238,20 @@ def main() -> int:
             f"(generated in {generated:.1f} s, not timed).\n"
         )
         print(
-            "| run | seconds | queries | created / updated / unchanged rows | history rows, events |"
+            "| run | seconds | CPU s (this process) | queries "
+            "| created / updated / unchanged rows | history rows, events |"
         )
-        print("|---|---|---|---|---|")
-        for label, elapsed, count, summary, counts in figures:
+        print("|---|---|---|---|---|---|")
+        for label, elapsed, cpu, count, summary, counts in figures:
             changes = (
                 f"{summary['unions_created']} unions, {summary['cases_opened']} cases, "
                 f"{summary['surveys_created']} surveys / {summary['surveys_updated']} / "
                 f"{summary['rows_unchanged']}"
             )
             history = ", ".join(f"{k} {v}" for k, v in counts.items())
-            print(f"| {label} | {elapsed:.2f} | {count} | {changes} | {history} |")
+            print(f"| {label} | {elapsed:.2f} | {cpu:.2f} | {count} | {changes} | {history} |")
         goal = figures[0][1] < 20
-        unchanged = figures[0][4] == figures[1][4]
+        unchanged = figures[0][5] == figures[1][5]
         print(
             f"\nGoal < 20 s for {args.unions} unions: {'met' if goal else 'NOT met'}; "
             f"second import wrote nothing: {'yes' if unchanged else 'NO'}."

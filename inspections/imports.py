@@ -10,7 +10,8 @@ An upload becomes an ``ImportJob``; a worker thread of the process that received
    record and the merged survey with the same validation as the API (``survey.validate_survey``),
    and only when no row has an error writes everything in bulk, with history rows for every
    created or changed union, case and survey (actor and reason ``Excel 导入: <file>``) and the
-   ``create`` event of every case it opens;
+   events the services would write one at a time (a union's ``create`` or ``update``, a case's
+   ``create``), appended in one batch (``workflows.event_batch``);
 3. any error rolls the whole transaction back; ``errors`` names each cell by sheet, row and
    column (``工会及调查!F12``) with its message.
 
@@ -227,6 +228,8 @@ def _row_key(row: Row) -> tuple[str, str] | None:
 class Plan:
     changed_unions: dict[int, Union] = field(default_factory=dict)
     changed_union_fields: set[str] = field(default_factory=set)
+    # Per changed union, each changed field as [old, new]: its ``update`` event's data.
+    union_changes: dict[int, dict[str, list[Any]]] = field(default_factory=dict)
     refounded: list[Union] = field(default_factory=list)
     new_cases: list[Case] = field(default_factory=list)
     new_surveys: list[Survey] = field(default_factory=list)
@@ -262,10 +265,18 @@ def _union_errors(
                 errors.add(row.number, column, index, message)
 
 
-def _apply_union_fields(union: Union, values: dict[str, Any]) -> list[str]:
-    changed = [name for name, value in values.items() if getattr(union, name) != value]
-    for name in changed:
-        setattr(union, name, values[name])
+def _plain(value: Any) -> Any:
+    """A field value as a union's event keeps it (``unions.services``): a date as ISO."""
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _apply_union_fields(union: Union, values: dict[str, Any]) -> dict[str, list[Any]]:
+    """Set the row's values on ``union``; each changed field as ``[old, new]``."""
+    changed: dict[str, list[Any]] = {}
+    for name, value in values.items():
+        if getattr(union, name) != value:
+            changed[name] = [_plain(getattr(union, name)), _plain(value)]
+            setattr(union, name, value)
     # A union that stops being an enterprise (a park) sheds its ownership (park level) unless
     # the row says otherwise; Union.clean() reports what is still inconsistent.
     if "union_type" in changed:
@@ -274,15 +285,15 @@ def _apply_union_fields(union: Union, values: dict[str, Any]) -> list[str]:
             and "ownership" not in values
             and union.ownership
         ):
+            changed["ownership"] = [union.ownership, ""]
             union.ownership = ""
-            changed.append("ownership")
         if (
             union.union_type != UnionType.INDUSTRIAL_PARK
             and "park_level" not in values
             and union.park_level
         ):
+            changed["park_level"] = [union.park_level, ""]
             union.park_level = ""
-            changed.append("park_level")
     return changed
 
 
@@ -438,7 +449,7 @@ def plan_rows(job: ImportJob, sheet: Sheet, rows: list[Row], errors: Errors) -> 
                         _("This field is required for a new union."),
                     )
             _apply_union_fields(union, row.union)
-            union_changed = ["*"]
+            union_changed = True
         else:
             if union.pk in seen_unions:
                 column, index = _column_for(sheet, "union.name")
@@ -451,10 +462,12 @@ def plan_rows(job: ImportJob, sheet: Sheet, rows: list[Row], errors: Errors) -> 
                 continue
             seen_unions[union.pk] = row.number
             old_founded = union.founded_on
-            union_changed = _apply_union_fields(union, row.union)
-            if union_changed:
+            changes = _apply_union_fields(union, row.union)
+            union_changed = bool(changes)
+            if changes:
                 plan.changed_unions[union.pk] = union
-                plan.changed_union_fields.update(union_changed)
+                plan.changed_union_fields.update(changes)
+                plan.union_changes[union.pk] = changes
                 if union.founded_on != old_founded:
                     plan.refounded.append(union)
         if union_changed:
@@ -504,41 +517,83 @@ def plan_rows(job: ImportJob, sheet: Sheet, rows: list[Row], errors: Errors) -> 
     return plan
 
 
+def _create_audited(objs: list, model: type, *, actor: User, reason: str) -> dict[int, int]:
+    """``bulk_create_with_history``, keeping what it drops: the id of each object's history row
+    (``pk → history_id``), which its event links to. The history insert returns its ids."""
+    model.objects.bulk_create(objs, batch_size=BATCH)
+    rows = model.history.bulk_history_create(
+        objs, batch_size=BATCH, default_user=actor, default_change_reason=reason
+    )
+    return {row.id: row.history_id for row in rows or ()}
+
+
+def _update_audited(
+    objs: list, model: type, fields: list[str], *, actor: User, reason: str
+) -> dict[int, int]:
+    """``bulk_update_with_history``, returning each object's new history row id likewise."""
+    model.objects.bulk_update(objs, fields, batch_size=BATCH)
+    rows = model.history.bulk_history_create(
+        objs, update=True, batch_size=BATCH, default_user=actor, default_change_reason=reason
+    )
+    return {row.id: row.history_id for row in rows or ()}
+
+
 def write_plan(plan: Plan, *, actor: User, reason: str) -> dict[str, int]:
-    """Write a checked plan in bulk, history included. Call inside the import's transaction."""
+    """Write a checked plan in bulk, history and events included: the events the services write
+    one at a time (``unions.services``: a union's ``create`` or ``update``;
+    ``workflows.services``: a case's ``create``), appended in one batch. Call inside the
+    import's transaction."""
     now = timezone.now()
     history = {"default_user": actor, "default_change_reason": reason, "batch_size": BATCH}
     new_unions = [case.union for case in plan.new_cases if case.union.pk is None]
-    bulk_create_with_history(new_unions, Union, **history)
-    if plan.changed_unions:
-        bulk_update_with_history(
-            list(plan.changed_unions.values()), Union, sorted(plan.changed_union_fields), **history
+    union_history = _create_audited(new_unions, Union, actor=actor, reason=reason)
+    changed_unions = list(plan.changed_unions.values())
+    if changed_unions:
+        union_history |= _update_audited(
+            changed_unions, Union, sorted(plan.changed_union_fields), actor=actor, reason=reason
         )
     if plan.refounded:
         from workflows.services import recompute_tracks
 
         for union in plan.refounded:
             recompute_tracks(union, actor=actor, reason=reason)
-    # bulk_create takes each case's union key from its union, saved just above. The cases' own
-    # history rows come back from their insert with their ids, which the events link to.
-    Case.objects.bulk_create(plan.new_cases, batch_size=BATCH)
-    created = Case.history.bulk_history_create(
-        plan.new_cases, batch_size=BATCH, default_user=actor, default_change_reason=reason
-    )
-    history_ids = {row.id: row.history_id for row in created or ()}
-    record_events(
-        Event(
-            subject=Event.Subject.CASE,
-            subject_id=case.pk,
-            case=case,
-            federation_id=case.union.federation_id,
+    # bulk_create takes each case's union key from its union, saved just above.
+    case_history = _create_audited(plan.new_cases, Case, actor=actor, reason=reason)
+
+    def union_event(union: Union, action: str, data: dict[str, Any]) -> Event:
+        return Event(
+            subject=Event.Subject.UNION,
+            subject_id=union.pk,
+            federation_id=union.federation_id,
             actor=actor,
-            action="create",
-            to_stage=case.stage,
+            action=action,
             comment=reason,
-            history_id=history_ids.get(case.pk),
+            data={"name": union.name, **data},
+            history_id=union_history.get(union.pk),
         )
-        for case in plan.new_cases
+
+    record_events(
+        [
+            *(union_event(union, "create", {}) for union in new_unions),
+            *(
+                union_event(union, "update", {"changes": plan.union_changes[union.pk]})
+                for union in changed_unions
+            ),
+            *(
+                Event(
+                    subject=Event.Subject.CASE,
+                    subject_id=case.pk,
+                    case=case,
+                    federation_id=case.union.federation_id,
+                    actor=actor,
+                    action="create",
+                    to_stage=case.stage,
+                    comment=reason,
+                    history_id=case_history.get(case.pk),
+                )
+                for case in plan.new_cases
+            ),
+        ]
     )
     bulk_create_with_history(plan.new_surveys, Survey, **history)
     for survey in plan.changed_surveys:

@@ -17,6 +17,8 @@ from inspections.survey import example_survey, flatten
 from notifications.models import Notification
 from tests.conftest import XUNYANG
 from unions import uscc
+from unions.models import Union
+from unions.services import do_update_union
 from workflows.events import record_event
 from workflows.management.commands.verify_audit import verify_all
 from workflows.models import Case, ChainHead, Event
@@ -87,41 +89,45 @@ def one_at_a_time(events) -> list[Event]:
     ]
 
 
-def events_written(after: int) -> dict[str, Any]:
-    """Each new event by its union's name, with what depends on the run's ids (the case, its
-    chain and history row, the head) checked against the rows it must name."""
+def events_written(after: int) -> dict[tuple[str, str], dict[str, Any]]:
+    """Each new event by its subject and union name, with what depends on the run's ids (the
+    subject, its chain and history row, the head) checked against the rows it must name."""
     written = {}
-    events = Event.objects.filter(id__gt=after).select_related("case__union").order_by("id")
-    for event in events:
-        case = event.case
+    for event in Event.objects.filter(id__gt=after).order_by("id"):
+        if event.subject == Event.Subject.CASE:
+            subject = Case.objects.select_related("union").get(pk=event.subject_id)
+            union = subject.union
+        else:
+            subject = union = Union.objects.get(pk=event.subject_id)
         head = ChainHead.objects.get(chain=event.chain)
-        written[case.union.name] = {
+        written[(event.subject, union.name)] = {
             "action": event.action,
             "stages": (event.from_stage, event.to_stage),
+            "case": event.case_id == (subject.pk if event.subject == "case" else None),
             "actor": event.actor_id,
             "comment": event.comment,
-            "county": event.federation_id == case.union.federation_id,
+            "county": event.federation_id == union.federation_id,
             "campaign": event.campaign_id,
             "data": event.data,
             "at": event.created_at,
-            "subject": (event.subject, event.subject_id == case.pk),
-            "chain": event.chain == f"case:{case.pk}",
+            "chain": event.chain == f"{event.subject}:{subject.pk}",
             "first in its chain": event.prev_hash == "",
             "hash": event.hash == event.compute_hash(),
-            "case's creation": event.history_id
-            == Case.history.get(id=case.pk, history_type="+").history_id,
+            "its history row": event.history_id == subject.history.latest().history_id,
             "head": (head.last_event_id == event.pk, head.length, head.hash == event.hash),
         }
     return written
 
 
-def test_it_writes_the_events_one_record_event_per_case_would(
+def test_it_writes_the_events_the_services_write_one_at_a_time(
     monkeypatch, campaign, xunyang_officer, xunyang_union
 ):
     monkeypatch.setattr("django.utils.timezone.now", lambda: NOW)  # the hashes cover the time
-    content = roster(6, also=[{"union.name": xunyang_union.name, "employees": 40}])
+    changed = {"union.name": xunyang_union.name, "union.contact_phone": "0792-8888888"}
+    content = roster(6, also=[{**changed, "employees": 40}])
     last = Event.objects.order_by("-id").values_list("id", flat=True).first()
     notifications = Notification.objects.count()
+    reason = "Excel 导入: 批量.xlsx"
 
     with transaction.atomic():
         before = transaction.savepoint()
@@ -130,31 +136,58 @@ def test_it_writes_the_events_one_record_event_per_case_would(
             run(xunyang_officer, campaign, content)
         expected = events_written(last)
         transaction.savepoint_rollback(before)
+        # What the union's own service writes for the same change.
+        before = transaction.savepoint()
+        do_update_union(
+            xunyang_union.pk,
+            actor=xunyang_officer,
+            data={"contact_phone": "0792-8888888"},
+            reason=reason,
+        )
+        by_service = events_written(last)
+        transaction.savepoint_rollback(before)
 
     assert not Case.objects.filter(campaign=campaign).exists()
     job = run(xunyang_officer, campaign, content)
 
-    assert job.summary["cases_opened"] == 7
-    assert events_written(last) == expected
-    assert expected[xunyang_union.name] == {
+    assert (job.summary["unions_created"], job.summary["cases_opened"]) == (6, 7)
+    written = events_written(last)
+    assert written == expected
+    assert len(written) == 6 + 1 + 7
+    update = written[("union", xunyang_union.name)]
+    assert update == by_service[("union", xunyang_union.name)]
+    assert update["data"] == {
+        "name": xunyang_union.name,
+        "changes": {"contact_phone": [xunyang_union.contact_phone, "0792-8888888"]},
+    }
+    case_created = {
         "action": "create",
         "stages": ("", "survey"),
+        "case": True,
         "actor": xunyang_officer.pk,
-        "comment": "Excel 导入: 批量.xlsx",
+        "comment": reason,
         "county": True,
         "campaign": campaign.pk,
         "data": {},
         "at": NOW,
-        "subject": ("case", True),
         "chain": True,
         "first in its chain": True,
         "hash": True,
-        "case's creation": True,
+        "its history row": True,
         "head": (True, 1, True),
     }
-    assert len(expected) == 7
-    assert all(event == expected[xunyang_union.name] for event in expected.values())
-    assert Notification.objects.count() == notifications  # nobody is told of a case opened
+    union_registered = {
+        **case_created,
+        "stages": ("", ""),
+        "case": True,
+        "campaign": None,
+    }
+    for (subject, name), event in written.items():
+        if subject == "case":
+            assert event == case_created, name
+        elif name != xunyang_union.name:
+            assert event == {**union_registered, "data": {"name": name}}, name
+    assert Notification.objects.count() == notifications  # nobody is told of either
     assert verify_all() == []
 
 
@@ -178,4 +211,5 @@ def test_its_statements_do_not_grow_with_the_rows(campaign, xunyang_officer):
 
     assert counts[0] == counts[1], counts
     assert Event.objects.filter(action="create", case__campaign=campaign).count() == 34
+    assert Event.objects.filter(action="create", subject="union").count() == 34
     assert verify_all() == []
