@@ -9,7 +9,8 @@ not, so whoever adds an endpoint states who may use it. To classify one, add an 
 
 Personas (tests/conftest.py): ``reporter`` (of the world's union in 浔阳区), ``county`` (浔阳区),
 ``other_county`` (武宁县: everything of 浔阳区 is outside its scope), ``federation``, ``leader``
-(linked to 浔阳区), ``auditor``. Anonymous is derived from the kind: an API answers 401, a page
+(linked to 浔阳区), ``other_leader`` (linked to 武宁县: reads everything as ``leader`` does, and is
+expected as ``leader`` unless named, but signs off only 武宁县's subsidies), ``auditor``. Anonymous is derived from the kind: an API answers 401, a page
 redirects to the login page, a public URL works.
 
 Outcomes: ``OK`` a 2xx answer (pages: 2xx, or a redirect that is not to the login page);
@@ -30,12 +31,13 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 OK, ACTS, FORBIDDEN, HIDDEN, REFUSED, BAD = "ok", "acts", 403, 404, "refused", 400
 TO_LOGIN = "to_login"  # logging out: back to the login page
-ROLES = ("reporter", "county", "other_county", "federation", "leader", "auditor")
+ROLES = ("reporter", "county", "other_county", "federation", "leader", "other_leader", "auditor")
 
 
 def who(default: Any, **roles: Any) -> dict[str, Any]:
     unknown = set(roles) - set(ROLES)
     assert not unknown, f"unknown personas {unknown}"
+    roles.setdefault("other_leader", roles.get("leader", default))
     return {role: roles.get(role, default) for role in ROLES}
 
 
@@ -97,8 +99,9 @@ CASE_TRANSITIONS: dict[str, dict[str, Any]] = {
 # The reporter cannot see the model union's subsidy at all (not their union): 404.
 SUBSIDY_TRANSITIONS: dict[str, dict[str, Any]] = {
     "submit": only(county=ACTS, reporter=HIDDEN),
-    "sign_off": only(leader=ACTS, reporter=HIDDEN),
-    "reject": only(leader=ACTS, reporter=HIDDEN),
+    # A leader signs off the counties they are linked to: 浔阳区's is not the other leader's (403).
+    "sign_off": only(leader=ACTS, other_leader=FORBIDDEN, reporter=HIDDEN),
+    "reject": only(leader=ACTS, other_leader=FORBIDDEN, reporter=HIDDEN),
     "disburse": only(federation=ACTS, reporter=HIDDEN),
     "no_such_transition": who(HIDDEN),
 }

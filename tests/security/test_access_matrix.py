@@ -28,8 +28,10 @@ from inspections import excel
 from inspections.imports import do_start_import
 from inspections.summaries import do_create_summary
 from lib.demo_survey import full_survey
-from tests.conftest import PASSWORD, make_union
+from tests.conftest import PASSWORD, WUNING, make_union
 from tests.reliability.builders import advance, submitted_subsidy
+from unions.models import Role
+from unions.services import do_create_user
 from workflows.models import Event, GuidanceAction, Stage
 from workflows.services import do_create_case
 
@@ -71,6 +73,18 @@ class World:
 
 
 @pytest.fixture
+def other_leader(db):
+    """A leader linked to 武宁县 only."""
+    return do_create_user(
+        username="leader_wuning",
+        role=Role.LEADER,
+        password=PASSWORD,
+        federation_codes=[WUNING],
+        display_name="领导 武宁",
+    )
+
+
+@pytest.fixture
 def world(
     campaign,
     xunyang_union,
@@ -79,6 +93,7 @@ def world(
     wuning_officer,
     federation_officer,
     leader,
+    other_leader,
     auditor,
 ) -> World:
     """The reporter's union's case, assessed; a model union of 浔阳区 with a submitted subsidy;
@@ -121,6 +136,7 @@ def world(
             "other_county": wuning_officer,
             "federation": federation_officer,
             "leader": leader,
+            "other_leader": other_leader,
             "auditor": auditor,
         },
         case_history_id=case.history.order_by("-history_id").first().history_id,
