@@ -65,10 +65,12 @@ class Machine:
 
         1. 403 if the actor's role may fire none of this name's transitions, or ``may_act`` is
            false (the actor does not work on this object).
-        2. 409 if no transition of that name leaves ``state``, or a condition is unmet.
-        3. 400 if the transition needs a comment and there is none.
-        4. Run it; a condition that fails on the transition's own re-check means a concurrent
-           change committed in between and won: 409.
+        2. 409 if no transition of that name leaves ``state``.
+        3. 409 if a condition is unmet, else 400 if the transition needs a comment and there is
+           none (the conflict is the answer that tells the person what to do first).
+        4. Run it. ``viewflow`` checks the conditions right before the body; that check is
+           step 3's whenever a comment is given, so each condition runs once per call (a
+           condition may read the database or validate a whole survey).
         """
         spec = self.spec(name)
         transitions = list(spec.get_transitions())
@@ -81,10 +83,10 @@ class Machine:
                 str(self.unavailable)
                 % {"action": transitions[0].label, "state": label, "stage": label}
             )
-        unmet = transition.get_unmet_condition(flow)
-        if unmet is not None:
-            raise Conflict(unmet_reason(unmet[1]))
         if transition.custom.get("requires_comment") and not comment:
+            unmet = transition.get_unmet_condition(flow)
+            if unmet is not None:
+                raise Conflict(unmet_reason(unmet[1]))
             raise InvalidInput(
                 {
                     "comment": [

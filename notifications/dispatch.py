@@ -32,7 +32,7 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef, Q
 
 from unions.models import Role, User
 
@@ -99,32 +99,40 @@ def kind_of(event) -> str:
     return event.action
 
 
-def recipients_for(kind: str, event) -> list[User]:
-    """Who is told of ``event``: by role and by the event's county, never the actor."""
-    users = User.objects.filter(is_active=True)
-    chosen: dict[int, User] = {}
+def recipients_for(kind: str, event, *, lock: bool = False) -> list[User]:
+    """Who is told of ``event``: by role and by the event's county, never the actor. One query,
+    in id order; with ``lock`` it also locks their rows (``FOR NO KEY UPDATE``) as ``write``
+    needs, so ``event_recorded`` does not lock them again."""
+    who = Q()
     for audience in RECIPIENTS.get(kind, ()):
         if audience == COUNTY:
-            if event.federation_id is None:
-                continue
-            qs = users.filter(role=Role.COUNTY_OFFICER, federation_id=event.federation_id)
+            if event.federation_id is not None:
+                who |= Q(role=Role.COUNTY_OFFICER, federation_id=event.federation_id)
         elif audience == FEDERATION:
-            qs = users.filter(role=Role.FEDERATION_OFFICER)
+            who |= Q(role=Role.FEDERATION_OFFICER)
         elif audience == LINKED_LEADERS:
-            leaders = users.filter(role=Role.LEADER)
-            linked = leaders.filter(linked_federations=event.federation_id)
-            # A county no leader follows still needs a sign-off: then every leader hears of it.
-            qs = linked if linked.exists() else leaders
+            who |= Q(role=Role.LEADER) & _linked_or_every_leader(event.federation_id)
         elif audience == REPORTERS:
-            if event.case_id is None:
-                continue
-            qs = users.filter(role=Role.UNION_REPORTER, union__cases=event.case_id)
+            if event.case_id is not None:
+                who |= Q(role=Role.UNION_REPORTER, union_id=event.case.union_id)
         else:  # pragma: no cover - RECIPIENTS names only the audiences above
             raise ValueError(audience)
-        for user in qs.order_by("pk"):
-            chosen[user.pk] = user
-    chosen.pop(event.actor_id, None)  # nobody is told of their own act
-    return list(chosen.values())
+    if not who:
+        return []
+    if event.actor_id is not None:
+        who &= ~Q(pk=event.actor_id)  # nobody is told of their own act
+    # What ``write`` reads of each recipient: who they are and the language they read.
+    users = User.objects.filter(who, is_active=True).only("pk", "language").order_by("pk")
+    return list(users.select_for_update(no_key=True) if lock else users)
+
+
+def _linked_or_every_leader(federation_id: int | None) -> Q:
+    """The leaders linked to the county; a county no active leader follows still needs a
+    sign-off: then every leader hears of it."""
+    links = User.linked_federations.through.objects.filter(federation_id=federation_id)
+    linked = Exists(links.filter(user_id=OuterRef("pk")))
+    anyone = Exists(links.filter(user__is_active=True, user__role=Role.LEADER).values("pk"))
+    return Q(linked) | ~Q(anyone)
 
 
 def _params(event) -> dict[str, Any]:
@@ -153,7 +161,7 @@ def _link(event) -> str:
 def event_recorded(event) -> list[Notification]:
     """Write the notifications ``event`` calls for. Runs inside the event's transaction."""
     kind = kind_of(event)
-    users = recipients_for(kind, event)
+    users = recipients_for(kind, event, lock=True)
     if not users:
         return []
     params, link = _params(event), _link(event)
@@ -161,24 +169,28 @@ def event_recorded(event) -> list[Notification]:
         [
             Draft(user, kind, params, link=link, case_id=event.case_id, event_id=event.pk)
             for user in users
-        ]
+        ],
+        locked=True,
     )
 
 
 # --- Writing and pushing -----------------------------------------------------------------------
 
 
-def write(drafts: Iterable[Draft]) -> list[Notification]:
+def write(drafts: Iterable[Draft], *, locked: bool = False) -> list[Notification]:
     """Store the drafts and push them once the transaction commits; return the rows written.
 
     A draft whose ``dedupe_key`` its recipient already has is skipped, so reminders can be
     sent again and again. Runs in the caller's transaction when there is one (a failure then
-    fails the caller's change: the notification is part of it), else in its own.
+    fails the caller's change: the notification is part of it), else in its own. ``locked``
+    says the caller's transaction has already locked every recipient, all in one statement in
+    id order, as ``_lock_recipients`` would (``recipients_for(..., lock=True)``).
     """
     drafts = list(drafts)
     written: list[Notification] = []
     with transaction.atomic(savepoint=False):
-        _lock_recipients(sorted({d.recipient.pk for d in drafts}))
+        if not locked:
+            _lock_recipients(sorted({d.recipient.pk for d in drafts}))
         for start in range(0, len(drafts), BATCH_SIZE):
             written += _write_batch(drafts[start : start + BATCH_SIZE])
         if written:

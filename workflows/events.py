@@ -6,7 +6,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from unions.models import User
+from unions.models import Federation, Union, User
 
 from .models import Case, ChainHead, Event
 
@@ -29,16 +29,23 @@ def record_event(
     """Append one event to its subject's chain and hand it to the notification subscriber.
 
     Call inside the transaction that holds the subject's row lock, so each chain has one writer
-    at a time.
+    at a time. Three statements: read (and lock) the chain's head, insert the event, move the
+    head; the subscriber adds its own (``notifications.dispatch.event_recorded``).
     """
     chain = f"{subject}:{subject_id}"
-    head = ChainHead.objects.select_for_update().filter(chain=chain).first()
+    head = next(
+        iter(
+            ChainHead.objects.select_for_update().filter(chain=chain).values_list("hash", "length")
+        ),
+        None,
+    )
     if head is not None:
-        prev = head.hash
+        prev, length = head
     else:  # a chain begun before heads were kept (the migration backfills them), or a new one
         prev = (
             Event.objects.filter(chain=chain).order_by("-id").values_list("hash", flat=True).first()
         )
+        length = Event.objects.filter(chain=chain).count() if prev is not None else 0
     event = Event(
         subject=subject,
         subject_id=subject_id,
@@ -58,9 +65,19 @@ def record_event(
         chain=chain,
         prev_hash=prev or "",
     )
+    federation = _loaded_federation(case, federation_id)
+    if federation is not None:
+        event.federation = federation  # what the notifications name, without reading it again
     event.hash = event.compute_hash()
     event.save(force_insert=True)
-    _advance_head(head, event)
+    if head is not None:
+        ChainHead.objects.filter(chain=chain).update(
+            last_event_id=event.pk, length=length + 1, hash=event.hash
+        )
+    else:
+        ChainHead.objects.create(
+            chain=chain, last_event_id=event.pk, length=length + 1, hash=event.hash
+        )
 
     from notifications.dispatch import event_recorded
 
@@ -68,18 +85,14 @@ def record_event(
     return event
 
 
-def _advance_head(head: ChainHead | None, event: Event) -> None:
-    """Move the chain's head to ``event`` (same transaction), so a chain cut short is noticed."""
-    if head is None:
-        length = Event.objects.filter(chain=event.chain).count()
-        ChainHead.objects.create(
-            chain=event.chain, last_event_id=event.pk, length=length, hash=event.hash
-        )
-        return
-    head.last_event_id = event.pk
-    head.length += 1
-    head.hash = event.hash
-    head.save(update_fields=["last_event_id", "length", "hash"])
+def _loaded_federation(case: Case | None, federation_id: int | None) -> Federation | None:
+    """The event's county when the caller already loaded it with the case's union."""
+    if case is None or federation_id is None or not Case.union.is_cached(case):
+        return None
+    union = case.union
+    if union.federation_id != federation_id or not Union.federation.is_cached(union):
+        return None
+    return union.federation
 
 
 def record_case_event(
@@ -91,8 +104,10 @@ def record_case_event(
     to_stage: str,
     comment: str = "",
     data: dict[str, Any] | None = None,
+    history_id: int | None = None,
 ) -> Event:
-    """An event about the case itself, linked to the history row its save just wrote."""
+    """An event about the case itself, linked to the history row its save just wrote: pass the
+    id ``save_audited`` returned, else the case's newest history row is read."""
     return record_event(
         subject=Event.Subject.CASE,
         subject_id=case.pk,
@@ -104,7 +119,7 @@ def record_case_event(
         to_stage=to_stage,
         comment=comment,
         data=data,
-        history_id=latest_history_id(case),
+        history_id=history_id if history_id is not None else latest_history_id(case),
     )
 
 

@@ -26,9 +26,14 @@ from .scope import visible_cases
 
 
 def get_case_for_user(user: User, case_id: int, *, lock: bool = False) -> Case:
+    """The case, with its union, county and campaign, if the user may see it; else 404.
+
+    With ``lock`` (inside a transaction, before changing the case) the case's row is locked
+    and its survey comes in the same query: most changes made under the case's lock read it
+    (submitting and accepting it, saving it, reassessing)."""
     qs = visible_cases(user).select_related("union__federation", "campaign")
     if lock:
-        qs = qs.select_for_update(of=("self",))
+        qs = qs.select_related("survey").select_for_update(of=("self",))
     try:
         return qs.get(pk=case_id)
     except (Case.DoesNotExist, ValueError, TypeError):
@@ -59,14 +64,15 @@ def do_transition(case_id: int, name: str, *, actor: User, comment: str = "") ->
     2. 404 if outside the actor's scope; 403 if the role may not fire this transition.
     3. 409 if the transition does not leave the current stage or a condition is unmet.
     4. 400 if a comment is required and missing.
-    5. Run the transition (its body does the step's work), save with history, write the event;
-       notifications go out after commit.
+    5. Run the transition (its body does the step's work), save what changed with history, write
+       the event linked to that history row; notifications go out after commit.
     """
     comment = (comment or "").strip()
     CASE_MACHINE.spec(name)  # an unknown transition is 404 before anything is locked
     with transaction.atomic():
         case = get_case_for_user(actor, case_id, lock=True)
         from_stage = case.stage
+        before = _values(case)
         CASE_MACHINE.fire(
             CaseFlow(case, actor),
             name,
@@ -75,7 +81,8 @@ def do_transition(case_id: int, name: str, *, actor: User, comment: str = "") ->
             comment=comment,
             may_act=_works_on(actor, case),
         )
-        _save(case, actor, comment or name)
+        changed = [field for field, value in _values(case).items() if value != before[field]]
+        history_id = _save(case, actor, comment or name, update_fields=[*changed, "updated_at"])
         record_case_event(
             case,
             actor=actor,
@@ -83,8 +90,13 @@ def do_transition(case_id: int, name: str, *, actor: User, comment: str = "") ->
             from_stage=from_stage,
             to_stage=case.stage,
             comment=comment,
+            history_id=history_id,
         )
     return case
+
+
+def _values(case: Case) -> dict[str, Any]:
+    return {field.attname: getattr(case, field.attname) for field in Case._meta.concrete_fields}
 
 
 def do_create_campaign(*, actor: User, data: dict[str, Any]) -> Campaign:
