@@ -3,6 +3,7 @@
     python bench/bench_transitions.py            # the city database
     python bench/bench_transitions.py --quick    # the 2,000-union database, fewer transitions
     python bench/bench_transitions.py --profile  # also where the service's time goes (pyinstrument)
+    python bench/bench_transitions.py --no-http  # only the service against the bare writes
 
 The work is the pair ``return_survey`` / ``submit_survey`` on cases of the current campaign
 waiting in ``survey_review`` (each pair leaves the case as it found it):
@@ -12,14 +13,30 @@ waiting in ``survey_review`` (each pair leaves the case as it found it):
    history, the hash-chained event, the chain head, the notifications.
 2. **HTTP**: ``POST /api/v1/cases/{id}/transitions/{name}/`` with a token, against two daphne
    processes on free ports, from ``--clients`` concurrent clients (each its own cases).
-3. **bare SQL**, the physical limit of the same writes: with psycopg and nothing else, in one
-   transaction, ``UPDATE`` the case's stage, ``INSERT`` the event and ``INSERT`` the historical
-   row — into copies of the three tables (``CREATE TABLE … (LIKE … INCLUDING ALL)``: same
-   columns, indexes and WAL, dropped afterwards), one at a time and from the same number of
-   concurrent connections.
+3. **bare SQL**, the physical limit: the same writes as the service, no more and no fewer, each
+   a plain psycopg statement, in one transaction, with only the reads those writes need:
 
-Reported: p50/p95 latency, throughput, and the ratios service ÷ bare (one at a time) and
-HTTP ÷ bare (concurrent). The goal is within 3× of the limit.
+   - ``return_survey``: lock the case and read it (``SELECT … FOR UPDATE``, joined to what the
+     rows below name: union, county, campaign); ``UPDATE`` its stage and count of returns;
+     ``INSERT`` its history row; read and lock the chain's head (its hash is the new event's
+     ``prev_hash``); ``INSERT`` the event (hashed as ``Event.compute_hash`` does); ``UPDATE`` the
+     head; read and lock the recipients (the county's officers and the union's reporters, not
+     the actor); when there are any, read their last notification and ``INSERT`` one row each.
+     With ``BEGIN`` and ``COMMIT``: 9 round trips, 11 with recipients.
+   - ``submit_survey``: the same, and before the case: ``UPDATE`` the survey's
+     ``submitted_at``, ``INSERT`` its history row, read and lock the member evaluation of the
+     ballots' year (written, with its history row, only when the ballots changed it). 12 round
+     trips, 14 with recipients.
+
+   The writes go into copies of the nine tables (``CREATE TABLE … (LIKE … INCLUDING ALL)`` filled
+   with every row, so indexes are as deep; identity sequences moved on; foreign keys re-created,
+   checked at commit like Django's), dropped afterwards: the real rows are not changed. The
+   bare SQL checks no role, scope or condition and renders no notification: that is the
+   service's work the limit leaves out. One at a time it alternates with the service pair by
+   pair, so both meet the same load; then from ``--clients`` connections at once.
+
+Reported: p50/p95 latency, throughput, the ratios service ÷ bare (one at a time) and
+HTTP ÷ bare (concurrent), and the round trips of each. The goal is within 3× of the limit.
 """
 
 from __future__ import annotations
