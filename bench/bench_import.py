@@ -70,6 +70,9 @@ def fresh_database() -> tuple[str, callable]:
             from django.db import connections
 
             connections.close_all()
+            for backend in connections.all():  # a pooled connection stays open until its pool
+                if backend.vendor == "postgresql":  # closes (settings.DATABASE_POOL_SIZE)
+                    backend.close_pool()
             run(f'DROP DATABASE IF EXISTS "{name}"')
 
         return urlunsplit(parts._replace(path=f"/{name}")), drop
