@@ -176,8 +176,15 @@ def do_create_user(
 
 def do_set_language(user: User, language: str) -> None:
     """Remember the language a user chose on the pages, so what is pushed to them (notification
-    texts) speaks it too. Audited like any change to the user."""
+    texts) speaks it too. Audited like any change to the user.
+
+    ``user`` is often ``request.user``, a lazy wrapper loaded before the request's transaction:
+    the row is loaded again under its lock and that instance is saved (STYLE.md 4)."""
     if language == user.language:
         return
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if language != locked.language:
+            locked.language = language
+            _save(locked, locked, _("Language chosen"), update_fields=["language"])
     user.language = language
-    _save(user, user, _("Language chosen"), update_fields=["language"])
