@@ -1,20 +1,22 @@
 """Campaign figures per county, shaped for the home pages and the dashboard.
 
 The numbers are ``workflows.figures`` (the same the API's figures endpoint, the county summaries
-and the spreadsheet export serve), so a chart never disagrees with a report. They are computed
-on every request in a fixed number of aggregated queries and never cached: a transition made
-elsewhere shows on the next refresh.
+and the spreadsheet export serve), so a chart never disagrees with a report. They come from
+``current_figures_by_federation``: computed in a fixed number of aggregated queries and kept a
+few seconds while no event is written, so a transition shows on the next refresh; the pages say
+when they were computed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from inspections.rules import BASICALLY_SATISFIED, SATISFIED, UNSATISFIED
 
-from .figures import figures_by_federation
+from .figures import current_figures_by_federation
 from .models import Campaign, Stage
 
 ZERO = Decimal("0.00")
@@ -90,12 +92,13 @@ class CountyRow:
         return {"disbursed": disbursed, "signed_off": signed - disbursed}
 
 
-def county_rows(campaign: Campaign, federation_ids: list[int] | None = None) -> list[CountyRow]:
-    """Every county's figures (or those of ``federation_ids``), by code."""
-    return [
-        CountyRow.from_figures(figures)
-        for figures in figures_by_federation(campaign, federation_ids).values()
-    ]
+def county_rows_as_of(
+    campaign: Campaign, federation_ids: list[int] | None = None
+) -> tuple[list[CountyRow], datetime]:
+    """Every county's figures (or those of ``federation_ids``), by code, and when they were
+    computed."""
+    figures, as_of = current_figures_by_federation(campaign, federation_ids)
+    return [CountyRow.from_figures(county) for county in figures.values()], as_of
 
 
 def totals(rows: list[CountyRow]) -> CountyRow:

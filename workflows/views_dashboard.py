@@ -1,7 +1,7 @@
 """The dashboard (/dashboard/): the campaign's progress by county, as charts and as tables.
 
-Figures come from ``workflows.dashboard`` (``workflows.figures``: aggregated queries, nothing
-cached); the charts are inline SVG drawn on the server (``workflows.templatetags.charts``).
+Figures come from ``workflows.dashboard`` (``workflows.figures``: aggregated queries, kept a few
+seconds while no event is written; the page says when they were computed); the charts are inline SVG drawn on the server (``workflows.templatetags.charts``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from inspections.rules import BASICALLY_SATISFIED, SATISFIED, UNSATISFIED
 from subsidies.models import SubsidyApplication
 from unions.models import Role, User
 
-from .dashboard import CountyRow, county_rows, totals
+from .dashboard import CountyRow, county_rows_as_of, totals
 from .models import Stage
 from .views_common import campaigns, selected_campaign
 
@@ -40,7 +40,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context: dict = {"campaign": campaign, "campaigns": all_campaigns}
     if campaign is None:
         return render(request, "workflows/dashboard.html", context)
-    rows = county_rows(campaign)
+    rows, as_of = county_rows_as_of(campaign)
     city = totals(rows)
     # A county officer's own county and a leader's linked ones stand out in the table.
     highlight = set()
@@ -62,6 +62,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context.update(
         {
             "rows": rows,
+            "figures_as_of": as_of,
             "city": city,
             "highlight": highlight,
             "stage_series": [(stage.value, stage.label) for stage in Stage],

@@ -29,7 +29,7 @@ from subsidies.scope import visible_subsidies
 from subsidies.services import signed_by_leader
 from unions.models import Role, User
 
-from .dashboard import county_rows
+from .dashboard import county_rows_as_of
 from .models import Campaign, Case, Event, GuidanceAction, Stage, Track
 from .scope import visible_cases
 from .views_common import selected_campaign
@@ -117,6 +117,7 @@ def _federation_home(request: HttpRequest, user: User, campaign: Campaign | None
     if campaign is None:
         return {}
     cases = visible_cases(user).filter(campaign=campaign).select_related("union__federation")
+    progress, as_of = county_rows_as_of(campaign)
     return {
         "assessments": _counted(
             cases.filter(stage=Stage.ASSESSMENT_REVIEW).order_by("updated_at", "id")
@@ -136,7 +137,8 @@ def _federation_home(request: HttpRequest, user: User, campaign: Campaign | None
             .select_related("case__union__federation")
             .order_by("updated_at", "id")
         ),
-        "progress": county_rows(campaign),
+        "progress": progress,
+        "figures_as_of": as_of,
     }
 
 
@@ -158,10 +160,12 @@ def _leader_home(request: HttpRequest, user: User, campaign: Campaign | None) ->
         .order_by("linked", "updated_at", "id")
     )
     committed = committed_amount(campaign.pk)
+    progress, as_of = county_rows_as_of(campaign, linked) if linked else ([], None)
     return {
         "waiting": _counted(waiting, limit=20),
         "linked_ids": set(linked),
-        "progress": county_rows(campaign, linked) if linked else [],
+        "progress": progress,
+        "figures_as_of": as_of,
         "committed": committed,
         "remaining": campaign.subsidy_budget - committed,
     }

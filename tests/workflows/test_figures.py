@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from openpyxl import load_workbook
 
 from inspections.models import Survey
@@ -130,15 +131,16 @@ def test_it_gives_every_county_zeros_rather_than_leaving_it_out(campaign):
 def test_it_costs_the_same_few_queries_however_many_cases(
     records, campaign, xunyang_officer, django_assert_num_queries
 ):
-    with django_assert_num_queries(3):
+    queries = 4 if connection.vendor == "postgresql" else 3  # PostgreSQL: SET LOCAL jit = off
+    with django_assert_num_queries(queries):
         campaign_figures(campaign)
     for n in range(5):
         _case(xunyang_officer, campaign, f"浔阳新增{n}工会")
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(queries):
         figures = campaign_figures(campaign)
     assert figures["city"]["cases"] == 12
     xunyang = Federation.objects.get(code=XUNYANG)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(queries):
         figures_by_federation(campaign, [xunyang.pk])
 
 
