@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from lib.audit import save_audited as _save
 from lib.errors import InvalidInput, NotInScope, RoleForbidden
 from unions.models import Role, User
-from workflows.events import latest_history_id, record_event
+from workflows.events import record_event
 from workflows.models import Campaign, Case, Event, Stage
 from workflows.scope import visible_cases
 
@@ -37,7 +37,9 @@ def _event(
     from_state: str,
     to_state: str,
     comment: str = "",
+    history_id: int | None,
 ) -> Event:
+    """The application's event, linked to the history row its save returned."""
     case = application.case
     return record_event(
         subject=Event.Subject.SUBSIDY,
@@ -50,7 +52,7 @@ def _event(
         to_stage=to_state,
         comment=comment,
         data={"amount": str(application.amount)},
-        history_id=latest_history_id(application),
+        history_id=history_id,
     )
 
 
@@ -82,8 +84,15 @@ def do_create_subsidy(
         if amount <= 0:
             raise InvalidInput({"amount": [_("The amount must be more than zero.")]})
         application = SubsidyApplication(case=case, amount=amount)
-        _save(application, actor, _("Subsidy application created"), force_insert=True)
-        _event(application, actor=actor, action="create", from_state="", to_state=application.state)
+        history_id = _save(application, actor, _("Subsidy application created"), force_insert=True)
+        _event(
+            application,
+            actor=actor,
+            action="create",
+            from_state="",
+            to_state=application.state,
+            history_id=history_id,
+        )
     return application
 
 
@@ -171,7 +180,9 @@ def do_subsidy_transition(
             comment=comment,
             may_act=_acts_on(actor, application),
         )
-        _save(application, actor, comment or name, update_fields=["state", "updated_at"])
+        history_id = _save(
+            application, actor, comment or name, update_fields=["state", "updated_at"]
+        )
         _event(
             application,
             actor=actor,
@@ -179,5 +190,6 @@ def do_subsidy_transition(
             from_state=from_state,
             to_state=application.state,
             comment=comment,
+            history_id=history_id,
         )
     return application

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from lib.audit import save_audited as _save
 from lib.errors import InvalidInput, NotInScope, RoleForbidden
-from workflows.events import latest_history_id, record_event
+from workflows.events import record_event
 from workflows.models import Event
 
 from .models import Federation, Role, Union, User
@@ -41,7 +41,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _union_event(union: Union, *, actor: User, action: str, reason: str, data: dict) -> None:
+def _union_event(
+    union: Union, *, actor: User, action: str, reason: str, data: dict, history_id: int | None
+) -> None:
     """The union's own event chain (``union:<id>``): what was done to its record, by whom and
     why, linked to the history row the save just wrote. Call under the union's row lock."""
     record_event(
@@ -52,7 +54,7 @@ def _union_event(union: Union, *, actor: User, action: str, reason: str, data: d
         federation_id=union.federation_id,
         comment=reason,
         data={"name": union.name, **data},
-        history_id=latest_history_id(union),
+        history_id=history_id,
     )
 
 
@@ -78,8 +80,10 @@ def do_create_union(*, actor: User, data: dict[str, Any], reason: str = "") -> U
     _clean(union)
     reason = reason or _("Union registered")
     with transaction.atomic():
-        _save(union, actor, reason, force_insert=True)
-        _union_event(union, actor=actor, action="create", reason=reason, data={})
+        history_id = _save(union, actor, reason, force_insert=True)
+        _union_event(
+            union, actor=actor, action="create", reason=reason, data={}, history_id=history_id
+        )
     return union
 
 
@@ -105,8 +109,15 @@ def do_update_union(union_id: int, *, actor: User, data: dict[str, Any], reason:
             return union
         _clean(union)
         why = reason or _("Union record updated")
-        _save(union, actor, why, update_fields=[*changes])
-        _union_event(union, actor=actor, action="update", reason=why, data={"changes": changes})
+        history_id = _save(union, actor, why, update_fields=[*changes])
+        _union_event(
+            union,
+            actor=actor,
+            action="update",
+            reason=why,
+            data={"changes": changes},
+            history_id=history_id,
+        )
         if union.founded_on != old_founded:
             from workflows.services import recompute_tracks
 
