@@ -89,6 +89,22 @@ DATABASES = {
         base_dir=str(BASE_DIR),
     )
 }
+# PostgreSQL connections come from a pool. Under ASGI every request runs its sync code in a
+# thread of its own (Django's ThreadSensitiveContext), and Django's connections are per thread,
+# so a persistent connection (CONN_MAX_AGE) is never reused: each request opened a new one, a
+# PostgreSQL backend forked and authenticated per request. Django's documentation says to turn
+# persistent connections off under ASGI and pool instead; a request now borrows a pooled
+# connection and returns it when it ends. DATABASE_POOL_SIZE bounds the connections of one
+# process (a request beyond it waits for one); 0 turns the pool off and keeps connections open
+# for a minute per thread, as before.
+DATABASE_POOL_SIZE = env_int("DATABASE_POOL_SIZE", 20, minimum=0, maximum=1000)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABASE_POOL_SIZE:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"]["pool"] = {
+        "min_size": min(2, DATABASE_POOL_SIZE),
+        "max_size": DATABASE_POOL_SIZE,
+        "timeout": 30,
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "unions.User"
 LOGIN_URL = "login"

@@ -248,7 +248,8 @@ class CaseViewSet(
         case = do_transition(
             int(pk), name, actor=request.user, comment=serializer.validated_data["comment"]
         )
-        case = get_case_for_user(request.user, case.pk)
+        # The case as the service saved it, with the union, federation and campaign it loaded
+        # under the lock: reading it again would only repeat the scope query.
         return Response(self.get_serializer(case).data)
 
     @extend_schema(responses={200: HistoryEntrySerializer(many=True), **errors(404)})
