@@ -51,7 +51,8 @@ class _OneManagerClassHistoryDescriptor(HistoryDescriptor):
 
 @cache
 def _build_history_manager_once(model: type) -> None:
-    name = getattr(model._meta, "simple_history_manager_attribute", None)
+    # Not a model class (a lazy wrapper such as ``request.user``'s): leave it as it is.
+    name = getattr(getattr(model, "_meta", None), "simple_history_manager_attribute", None)
     descriptor = model.__dict__.get(name) if name else None
     if type(descriptor) is HistoryDescriptor:
         descriptor.__class__ = _OneManagerClassHistoryDescriptor
