@@ -83,12 +83,16 @@ class _Actors:
         return self._seen[pk]
 
 
-def _history_rows(model: type[Model], fields: list[str], **lookup: Any) -> list[dict[str, Any]]:
+def _history_rows(
+    model: type[Model], fields: list[str], *, annotate: dict[str, Any] | None = None, **lookup: Any
+) -> list[dict[str, Any]]:
     """The historical rows of ``model`` matching ``lookup``, oldest first, as dicts holding
-    ``fields``, the object's ``id``, the history columns and the actor's columns."""
+    ``fields`` (which may name ``annotate``'s expressions), the object's ``id``, the history
+    columns and the actor's columns."""
     history = model.history.model
     return list(
         history.objects.filter(**lookup)
+        .annotate(**(annotate or {}))
         .order_by("history_id")
         .values(
             "id",
@@ -159,20 +163,11 @@ def case_timeline(case: Case) -> list[dict[str, Any]]:
     subsidy_fields = _fields(SubsidyApplication)
     subsidy_rows = _history_rows(SubsidyApplication, subsidy_fields, case_id=case.pk)
     subsidy_diffs = _diff_rows(subsidy_rows, subsidy_fields)
-    survey_rows = list(
-        Survey.history.model.objects.filter(case_id=case.pk)
-        .annotate(data_text=Cast("data", TextField()))
-        .order_by("history_id")
-        .values(
-            "id",
-            "history_id",
-            "history_date",
-            "history_type",
-            "history_change_reason",
-            "history_user_id",
-            *_actor_columns("history_user"),
-            "data_text",
-        )
+    survey_rows = _history_rows(
+        Survey,
+        ["data_text"],
+        annotate={"data_text": Cast("data", TextField())},
+        case_id=case.pk,
     )
     survey_diffs = _diff_rows(survey_rows, ["data_text"], json_text="data_text")
 
