@@ -99,9 +99,7 @@ def main() -> int:
         f"bench_history.py — one case's history, {title}",
         f"## bench_history.py — one case's history, {title}\n\n"
         f"`python bench/bench_history.py{' --quick' if args.quick else ''}` (Django test client in-process, "
-        f"PostgreSQL; DEBUG off). Machine: {generate.machine()}. **Shared machine: six other engineers were "
-        f"running test suites on its 2 cores (load average 10-16); re-run when idle.**\n\n"
-        + "\n".join(lines),
+        f"PostgreSQL; DEBUG off). Machine: {generate.machine()}.\n\n" + "\n".join(lines),
     )
     return 0 if p95 < GOAL_P95_MS or args.quick else 1
 

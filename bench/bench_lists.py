@@ -160,9 +160,7 @@ def main() -> int:
         f"## bench_lists.py — list pages and API lists, {title}\n\n"
         f"`python bench/bench_lists.py{' --quick' if args.quick else ' --sizes ' + sizes[0]}` "
         f"({repeat} requests each, Django test client in-process against PostgreSQL; DEBUG off). "
-        f"Machine: {generate.machine()}. **Shared machine: six other engineers were running test "
-        f"suites on its 2 cores, so these timings are noisy; re-run when idle.**\n"
-        + "\n".join(lines),
+        f"Machine: {generate.machine()}.\n" + "\n".join(lines),
     )
     return 0
 

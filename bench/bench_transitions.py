@@ -725,7 +725,7 @@ def main() -> int:
         f"bench_transitions.py — transitions against the bare-SQL limit, {title}",
         f"## bench_transitions.py — transitions against the bare-SQL limit, {title}\n\n"
         f"`python bench/bench_transitions.py{' --quick' if args.quick else ''}`. Machine: {generate.machine()}. "
-        "**Shared machine: six other engineers were running test suites on its 2 cores; re-run when idle.**\n\n"
+        "\n\n"
         + "\n".join(table)
         + "\n\n"
         + verdict

@@ -696,8 +696,13 @@ def machine() -> str:
         server = "?"
     return (
         f"nproc {os.cpu_count()}, {cpu}, RAM {ram}, PostgreSQL {server}, Python {sys.version.split()[0]}, "
-        f"{datetime.now(UTC).date().isoformat()}"
+        f"{datetime.now(UTC).date().isoformat()}; load average {load()} (1/5/15 min) when written, "
+        "which says whether other work shared the cores"
     )
+
+
+def load() -> str:
+    return " / ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def write_section(script: str, body: str) -> None:
