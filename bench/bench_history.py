@@ -12,6 +12,7 @@ with the query count of each (which must not grow with the timeline's length).
 from __future__ import annotations
 
 import argparse
+import random
 import sys
 import time
 from pathlib import Path
@@ -50,48 +51,65 @@ def main() -> int:
         .order_by("-n", "case_id")
         .values_list("case_id", "n")[: args.cases]
     )
-    cases = list(
-        Case.objects.filter(pk__in=[c for c, _n in longest]).select_related("campaign", "union")
-    )
+    # The typical case: drawn at random (seeded) from every campaign, not only the ones the
+    # transition benchmark keeps cycling (those are the longest above).
+    ids = list(Case.objects.order_by("id").values_list("id", flat=True))
+    typical_ids = random.Random(2022).sample(ids, min(len(ids), args.cases * 5))
     auditor = User.objects.get(username="auditor")
     client = APIClient()
     client.credentials(
         HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=auditor)[0].key}"
     )
 
-    direct, api, direct_queries, api_queries, entries = [], [], set(), set(), []
-    for case in cases:
-        case_timeline(case)  # warm
-        for _ in range(repeat):
-            with CaptureQueriesContext(connection) as captured:
-                started = time.perf_counter()
-                timeline = case_timeline(case)
-                direct.append((time.perf_counter() - started) * 1000)
-            direct_queries.add(len(captured.captured_queries))
-            with CaptureQueriesContext(connection) as captured:
-                started = time.perf_counter()
-                response = client.get(f"/api/v1/cases/{case.pk}/history/")
-                api.append((time.perf_counter() - started) * 1000)
-            api_queries.add(len(captured.captured_queries))
-            assert response.status_code == 200, response.content[:200]
-        entries.append(len(timeline))
+    def measure(case_ids: list[int]) -> dict:
+        cases = Case.objects.filter(pk__in=case_ids).select_related("campaign", "union")
+        found = {"direct": [], "api": [], "direct_q": set(), "api_q": set(), "entries": []}
+        for case in cases:
+            case_timeline(case)  # warm
+            for _ in range(repeat):
+                with CaptureQueriesContext(connection) as captured:
+                    started = time.perf_counter()
+                    timeline = case_timeline(case)
+                    found["direct"].append((time.perf_counter() - started) * 1000)
+                found["direct_q"].add(len(captured.captured_queries))
+                with CaptureQueriesContext(connection) as captured:
+                    started = time.perf_counter()
+                    response = client.get(f"/api/v1/cases/{case.pk}/history/")
+                    found["api"].append((time.perf_counter() - started) * 1000)
+                found["api_q"].add(len(captured.captured_queries))
+                assert response.status_code == 200, response.content[:200]
+            found["entries"].append(len(timeline))
+        return found
 
-    lines = [
-        f"{len(cases)} cases with the longest timelines ({min(entries)}–{max(entries)} entries, "
-        f"{min(n for _c, n in longest)}–{max(n for _c, n in longest)} events each), {repeat} calls each, "
-        f"among {Case.objects.count():,} cases and {Event.objects.count():,} events.",
-        "",
-        "| what | calls | p50 ms | p95 ms | queries per call |",
-        "|---|---|---|---|---|",
-        f"| `case_timeline(case)` | {len(direct)} | {generate.percentile(direct, 50):.1f} | "
-        f"{generate.percentile(direct, 95):.1f} | {'–'.join(map(str, sorted(direct_queries)))} |",
-        f"| `GET /api/v1/cases/{{id}}/history/` (auditor) | {len(api)} | {generate.percentile(api, 50):.1f} | "
-        f"{generate.percentile(api, 95):.1f} | {'–'.join(map(str, sorted(api_queries)))} |",
+    groups = [
+        ("typical: cases drawn at random", measure(typical_ids)),
+        ("the longest timelines", measure([c for c, _n in longest])),
     ]
-    p95 = generate.percentile(api, 95)
+    lines = [
+        f"Among {Case.objects.count():,} cases and {Event.objects.count():,} events, {repeat} calls "
+        "each: cases drawn at random (seed 2022), and the cases with the longest timelines (the "
+        "ones bench_transitions.py keeps cycling; a real case has a handful of entries).",
+        "",
+        "| cases | entries | what | calls | p50 ms | p95 ms | queries per call |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for label, found in groups:
+        span = f"{min(found['entries'])}–{max(found['entries'])}"
+        for what, key in (
+            ("`case_timeline(case)`", "direct"),
+            ("`GET /api/v1/cases/{id}/history/` (auditor)", "api"),
+        ):
+            values = found[key]
+            lines.append(
+                f"| {label} | {span} | {what} | {len(values)} | {generate.percentile(values, 50):.1f} | "
+                f"{generate.percentile(values, 95):.1f} | {'–'.join(map(str, sorted(found[key + '_q'])))} |"
+            )
+    p95 = generate.percentile(groups[0][1]["api"], 95)
+    worst = generate.percentile(groups[1][1]["api"], 95)
     lines.append("")
     lines.append(
-        f"Goal p95 < {GOAL_P95_MS} ms: **{'met' if p95 < GOAL_P95_MS else 'not met'}** ({p95:.1f} ms through the API)."
+        f"Goal p95 < {GOAL_P95_MS} ms through the API: typical cases **{'met' if p95 < GOAL_P95_MS else 'not met'}** "
+        f"({p95:.1f} ms); the longest timelines **{'met' if worst < GOAL_P95_MS else 'not met'}** ({worst:.1f} ms)."
     )
     print("\n".join(lines))
     title = "quick run" if args.quick else size
