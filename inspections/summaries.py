@@ -33,7 +33,7 @@ from lib.audit import save_audited as _save
 from lib.errors import Conflict, InvalidInput, NotInScope, RoleForbidden
 from lib.fsm import Machine, not_own_step
 from unions.models import Federation, Role, User
-from workflows.events import latest_history_id, record_event
+from workflows.events import record_event
 from workflows.figures import figures_by_federation
 from workflows.models import Campaign, Event
 
@@ -265,7 +265,9 @@ def _event(
     to_state: str,
     comment: str = "",
     data: dict[str, Any] | None = None,
+    history_id: int | None,
 ) -> Event:
+    """The summary's event, linked to the history row the save before it returned."""
     return record_event(
         subject=Event.Subject.SUMMARY,
         subject_id=summary.pk,
@@ -277,7 +279,7 @@ def _event(
         to_stage=to_state,
         comment=comment,
         data=data,
-        history_id=latest_history_id(summary),
+        history_id=history_id,
     )
 
 
@@ -318,12 +320,19 @@ def do_create_summary(
     with transaction.atomic():
         try:
             with transaction.atomic():
-                _save(summary, actor, _("Summary started"), force_insert=True)
+                history_id = _save(summary, actor, _("Summary started"), force_insert=True)
         except IntegrityError:
             raise InvalidInput(
                 {"campaign": [_("Your county already has a summary for this campaign.")]}
             ) from None
-        _event(summary, actor=actor, action="create", from_state="", to_state=summary.state)
+        _event(
+            summary,
+            actor=actor,
+            action="create",
+            from_state="",
+            to_state=summary.state,
+            history_id=history_id,
+        )
     return summary
 
 
@@ -349,7 +358,7 @@ def do_update_summary(
             changed.append("stated_figures")
         if not changed:
             return summary
-        _save(summary, actor, _("Summary edited"), update_fields=changed)
+        history_id = _save(summary, actor, _("Summary edited"), update_fields=changed)
         _event(
             summary,
             actor=actor,
@@ -357,6 +366,7 @@ def do_update_summary(
             from_state=summary.state,
             to_state=summary.state,
             data={"fields": changed},
+            history_id=history_id,
         )
     return summary
 
@@ -382,7 +392,7 @@ def do_summary_transition(
         SUMMARY_MACHINE.fire(
             SummaryFlow(summary, actor), name, state=from_state, actor=actor, comment=comment
         )
-        _save(summary, actor, comment or name)
+        history_id = _save(summary, actor, comment or name)
         data = {"late": summary.late} if name == "submit" else None
         _event(
             summary,
@@ -392,6 +402,7 @@ def do_summary_transition(
             to_state=summary.state,
             comment=comment,
             data=data,
+            history_id=history_id,
         )
     return summary
 

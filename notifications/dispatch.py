@@ -135,7 +135,8 @@ def _linked_or_every_leader(federation_id: int | None) -> Q:
     return Q(linked) | ~Q(anyone)
 
 
-def _params(event) -> dict[str, Any]:
+def params_for(event) -> dict[str, Any]:
+    """What a notification of ``event`` says: its plain data, the comment, and names to show."""
     params: dict[str, Any] = {
         k: v for k, v in event.data.items() if isinstance(v, str | int | float | bool)
     }
@@ -150,7 +151,8 @@ def _params(event) -> dict[str, Any]:
     return params
 
 
-def _link(event) -> str:
+def link_for(event) -> str:
+    """The page a notification of ``event`` opens."""
     if event.case_id:
         return f"/cases/{event.case_id}/"
     if event.subject == "summary":
@@ -164,7 +166,7 @@ def event_recorded(event) -> list[Notification]:
     users = recipients_for(kind, event, lock=True)
     if not users:
         return []
-    params, link = _params(event), _link(event)
+    params, link = params_for(event), link_for(event)
     return write(
         [
             Draft(user, kind, params, link=link, case_id=event.case_id, event_id=event.pk)

@@ -157,7 +157,7 @@ def _notify(events: list[Event]) -> list[Notification]:
             audiences[key] = dispatch.recipients_for(kind, event)
         if not audiences[key]:
             continue
-        params, link = dispatch._params(event), dispatch._link(event)
+        params, link = dispatch.params_for(event), dispatch.link_for(event)
         drafts += [
             dispatch.Draft(user, kind, params, link=link, case_id=event.case_id, event_id=event.pk)
             for user in audiences[key]

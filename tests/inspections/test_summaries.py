@@ -447,5 +447,14 @@ def test_it_audits_every_change_of_a_summary(
     rows = list(draft.history.order_by("history_id").values_list("state", "history_user__username"))
 
     assert rows == [("draft", "xunyang"), ("submitted", "xunyang"), ("accepted", "fed")]
+    # Each event links to the history row its own save wrote.
+    events = Event.objects.filter(subject="summary", subject_id=draft.pk).order_by("id")
+    assert [(e.action, e.history_id) for e in events] == list(
+        zip(
+            ["create", "submit", "accept"],
+            draft.history.order_by("history_id").values_list("history_id", flat=True),
+            strict=True,
+        )
+    )
     with pytest.raises(Conflict):
         do_summary_transition(draft.pk, "accept", actor=federation_officer)
