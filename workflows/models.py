@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from unions.models import Union
@@ -20,7 +21,7 @@ class Track(models.TextChoices):
 
 
 class Stage(models.TextChoices):
-    SURVEY = "survey", _("Survey")
+    SURVEY = "survey", pgettext_lazy("stage of a case", "Survey")
     SURVEY_REVIEW = "survey_review", _("Survey review")
     ASSESSMENT = "assessment", _("Assessment")
     ASSESSMENT_REVIEW = "assessment_review", _("Assessment review")
