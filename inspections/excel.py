@@ -31,6 +31,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from lib.text import join_list
 from lib.xlsx import neutralise, restore
 
 from . import rules
@@ -481,8 +482,8 @@ def export_unions(unions, campaign) -> bytes:
                 "meets_standard": (_("Yes") if assessment.meets_standard else _("No"))
                 if assessment
                 else "",
-                "unmet": ", ".join(found.get(rules.UNMET, [])),
-                "needs_review": ", ".join(found.get(rules.NEEDS_REVIEW, [])),
+                "unmet": join_list(found.get(rules.UNMET, [])),
+                "needs_review": join_list(found.get(rules.NEEDS_REVIEW, [])),
             }
 
     columns = [

@@ -20,6 +20,7 @@ from viewflow.fsm import State
 
 from lib.errors import Conflict
 from lib.fsm import Machine, not_own_step
+from lib.text import join_list
 from unions.models import Federation, Role, User
 
 from .models import Case, Event, Stage
@@ -58,7 +59,7 @@ def nothing_needs_review(flow: CaseFlow) -> CONDITION:
     if pending:
         return CONDITION(
             False,
-            _("Findings still need review: %(rules)s") % {"rules": ", ".join(pending)},
+            _("Findings still need review: %(rules)s") % {"rules": join_list(pending)},
         )
     return CONDITION(True)
 
@@ -68,7 +69,7 @@ def meets_standard(flow: CaseFlow) -> CONDITION:
 
     summary = assessment_summary(flow.case)
     if summary is None or not summary.meets_standard:
-        unmet = ", ".join(summary.unmet + summary.needs_review) if summary else ""
+        unmet = join_list(summary.unmet + summary.needs_review) if summary else ""
         return CONDITION(
             False,
             _("The union does not meet its standard yet (%(rules)s).") % {"rules": unmet}

@@ -25,6 +25,7 @@ from inspections import rules
 from inspections.models import Assessment
 from inspections.services import current_assessment, do_override_finding, survey_of, survey_problems
 from lib.errors import RoleForbidden, ServiceError
+from lib.text import join_list
 from subsidies.models import SubsidyApplication
 from subsidies.services import (
     available_subsidy_transitions,
@@ -64,7 +65,7 @@ def full_years(founded: date, on: date) -> int:
 def _who_acts(name: str) -> str:
     transition = next(iter(getattr(CaseFlow, name).get_transitions()))
     roles = getattr(transition.permission, "roles", ())
-    return "、".join(str(Role(role).label) for role in roles)
+    return join_list(Role(role).label for role in roles)
 
 
 def _transitions_for(case: Case, user: User) -> list[dict[str, Any]]:

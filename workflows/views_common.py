@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from lib.errors import Conflict, InvalidInput, NotInScope, RoleForbidden, ServiceError
+from lib.text import join_list
 from lib.xlsx import CONTENT_TYPE, Column, write_workbook
 from unions.models import User
 
@@ -245,8 +246,8 @@ def display_value(name: str, value: Any) -> str:
             if value in states.values:
                 return str(states(value).label)
     if isinstance(value, list):
-        return "、".join(
-            str(item.get("name", item)) if isinstance(item, dict) else str(item) for item in value
+        return join_list(
+            item.get("name", item) if isinstance(item, dict) else item for item in value
         )
     return str(value)
 

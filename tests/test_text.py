@@ -1,0 +1,16 @@
+from django.utils import translation
+
+from lib.text import join_list
+
+
+def test_join_list_uses_the_languages_own_separator():
+    with translation.override("zh-hans"):
+        assert join_list(["N1.1", "N1.2", "H3"]) == "N1.1、N1.2、H3"
+    with translation.override("en"):
+        assert join_list(["N1.1", "N1.2", "H3"]) == "N1.1, N1.2, H3"
+
+
+def test_join_list_takes_any_iterable_of_text_like_items():
+    with translation.override("zh-hans"):
+        assert join_list(iter([1, "乙"])) == "1、乙"
+        assert join_list([]) == ""
