@@ -124,3 +124,53 @@ def test_it_reads_a_timeline_in_the_same_queries_however_long(
         assert len(case_timeline(wuning_case)) == 2  # opened, its survey created
     with django_assert_num_queries(QUERIES):
         assert len(case_timeline(disbursed_case)) == 14  # 12 events, 2 survey saves
+
+
+@pytest.fixture
+def long_case(wuning_case, wuning_officer, federation_officer, frozen_today):
+    """The 武宁县 case sent back and resubmitted 40 times, as the transition benchmark does to
+    its cases: over 80 entries, each a case history row and an event, and a survey row each
+    resubmission."""
+    from tests.workflows.conftest import walk
+    from workflows.services import do_transition
+
+    case = walk(
+        wuning_case, Stage.SURVEY_REVIEW, county=wuning_officer, federation=federation_officer
+    )
+    for _ in range(40):
+        do_transition(case.pk, "return_survey", actor=wuning_officer, comment="请补充材料")
+        do_transition(case.pk, "submit_survey", actor=wuning_officer, comment="")
+    return case
+
+
+def test_it_reads_the_longest_timelines_in_the_same_queries(
+    long_case, case, django_assert_num_queries
+):
+    with django_assert_num_queries(QUERIES):
+        short = case_timeline(case)
+    with django_assert_num_queries(QUERIES):
+        entries = case_timeline(long_case)
+
+    assert len(short) == 2
+    assert len(entries) > 80
+    assert [e["action"] for e in entries[-4:]] == ["return_survey", "submit_survey"] * 2
+    assert entries[-1]["changes"] == {"stage": [Stage.SURVEY, Stage.SURVEY_REVIEW]}
+    assert entries[-2]["changes"] == {
+        "stage": [Stage.SURVEY_REVIEW, Stage.SURVEY],
+        "returned_count": [39, 40],
+    }
+    assert entries[-2]["reason"] == "请补充材料"
+    assert len([e for e in entries if "event" in e]) == Event.objects.filter(case=long_case).count()
+
+
+def test_its_compiled_queries_give_the_rows_the_orm_gives_for_every_case(disbursed_case, long_case):
+    """The four queries are compiled once with a stand-in id: each case must still get its own
+    rows, converted as ``values()`` converts them (the subsidy's decimal amount on SQLite)."""
+    from workflows.history import _queries
+
+    for case in (disbursed_case, long_case, disbursed_case):
+        for name, (query, _fields) in _queries().items():
+            assert query.rows(case.pk) == list(query.build(case.pk)), (name, case.pk)
+    subsidy_rows = _queries()["subsidy"][0].rows(disbursed_case.pk)
+    assert [str(row["amount"]) for row in subsidy_rows][-1] == "8000.00"
+    assert _queries()["subsidy"][0].rows(long_case.pk) == []
