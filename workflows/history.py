@@ -22,8 +22,9 @@ from functools import cache
 from typing import Any
 
 from django.db import connections, router
-from django.db.models import Model, QuerySet, TextField
-from django.db.models.functions import Cast
+from django.db.models import Case as SQLCase
+from django.db.models import F, Model, Q, QuerySet, TextField, When, Window
+from django.db.models.functions import Cast, Lag
 from django.utils import timezone
 
 from unions.models import User
@@ -112,27 +113,29 @@ class _Actors:
 
 
 class _CaseQuery:
-    """A ``values()`` query whose only parameter is a case's id, compiled once per database.
+    """A ``values()`` query of one case, compiled once per database.
 
     ``build(case_id)`` gives the queryset. It is built and compiled once per database alias
-    with a stand-in id, whose places in the SQL's parameters are then filled with the real one;
-    the rows come back as ``values()`` gives them: dicts by the same names, through the same
-    converters (decimals and dates on SQLite, for instance)."""
+    with a stand-in id, whose places among the SQL's parameters are then filled with the real
+    one (the other parameters are the query's own constants); the rows come back as
+    ``values()`` gives them: dicts by the same names, through the same converters (decimals and
+    dates on SQLite, for instance)."""
 
     STAND_IN = -987_654_321  # no case has it; it only has to fit the id's column
 
     def __init__(self, model: type[Model], build: Callable[[int], QuerySet]) -> None:
         self.model = model
         self.build = build
-        self._compiled: dict[tuple[str, str], tuple[str, int, list[str], list]] = {}
+        self._compiled: dict[tuple[str, str], tuple[str, list, list[int], list[str], list]] = {}
 
-    def _compile(self, alias: str) -> tuple[str, int, list[str], list]:
+    def _compile(self, alias: str) -> tuple[str, list, list[int], list[str], list]:
         queryset = self.build(self.STAND_IN)
         query = queryset.query
         compiler = query.get_compiler(alias)
         sql, params = compiler.as_sql()
-        if any(param != self.STAND_IN for param in params):
-            raise ValueError(f"A case query may only take the case's id, not {params!r}")
+        places = [i for i, param in enumerate(params) if param == self.STAND_IN]
+        if not places:
+            raise ValueError(f"The query does not take the case's id: {params!r}")
         # The names ``values()`` gives its columns (django.db.models.query.ValuesIterable).
         names = (
             list(query.selected)
@@ -141,7 +144,7 @@ class _CaseQuery:
         )
         fields = [column[0] for column in compiler.select[: compiler.col_count]]
         converters = sorted(compiler.get_converters(fields).items())
-        return sql, len(params), names, converters
+        return sql, list(params), places, names, converters
 
     def rows(self, case_id: int) -> list[dict[str, Any]]:
         alias = router.db_for_read(self.model)
@@ -149,9 +152,12 @@ class _CaseQuery:
         key = (alias, connection.vendor)
         if key not in self._compiled:
             self._compiled[key] = self._compile(alias)
-        sql, count, names, converters = self._compiled[key]
+        sql, params, places, names, converters = self._compiled[key]
+        params = params.copy()
+        for place in places:
+            params[place] = case_id
         with connection.cursor() as cursor:
-            cursor.execute(sql, [case_id] * count)
+            cursor.execute(sql, params)
             rows = cursor.fetchall()
         if converters:
             rows = [list(row) for row in rows]
@@ -191,6 +197,34 @@ def _history_query(
     )
 
 
+def _previous(field: str) -> Window:
+    """``field`` in the same object's historical row before this one (null on its first)."""
+    return Window(Lag(field), partition_by=[F("id")], order_by=F("history_id").asc())
+
+
+def _text_if_changed(field: str) -> SQLCase:
+    """``field`` as text where it differs from the row before (annotated ``previous_<field>``),
+    else null: a survey's answers change in a few of its rows (most change ``submitted_at``), and
+    sending every version of a 2 KB document as text was most of the timeline's database time.
+    ``_carry_forward`` fills the gaps back in."""
+    previous = f"previous_{field}"
+    return SQLCase(
+        When(Q(**{f"{previous}__isnull": True}) | ~Q(**{field: F(previous)}), then=_as_text(field)),
+        default=None,
+        output_field=TextField(),
+    )
+
+
+def _carry_forward(rows: list[dict[str, Any]], field: str) -> None:
+    """Fill in ``field`` where ``_text_if_changed`` left it null: the same object's text before."""
+    last: dict[int, str] = {}
+    for row in rows:
+        if row[field] is None:
+            row[field] = last.get(row["id"])
+        else:
+            last[row["id"]] = row[field]
+
+
 @cache
 def _queries() -> dict[str, tuple[_CaseQuery, list[str]]]:
     """The timeline's four queries, each with the fields its rows are compared by."""
@@ -225,7 +259,13 @@ def _queries() -> dict[str, tuple[_CaseQuery, list[str]]]:
         "subsidy": (_history_query(SubsidyApplication, subsidy_fields, "case_id"), subsidy_fields),
         "survey": (
             _history_query(
-                Survey, ["data_text"], "case_id", annotate={"data_text": _as_text("data")}
+                Survey,
+                ["data_text"],
+                "case_id",
+                annotate={
+                    "previous_data": _previous("data"),
+                    "data_text": _text_if_changed("data"),
+                },
             ),
             ["data_text"],
         ),
@@ -289,6 +329,7 @@ def case_timeline(case: Case) -> list[dict[str, Any]]:
     subsidy_diffs = _diff_rows(subsidy_rows, subsidy_fields)
     survey_query, survey_fields = queries["survey"]
     survey_rows = survey_query.rows(case.pk)
+    _carry_forward(survey_rows, "data_text")
     survey_diffs = _diff_rows(survey_rows, survey_fields, json_text="data_text")
 
     entries: list[tuple[Any, int, dict]] = []
