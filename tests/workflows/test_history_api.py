@@ -188,3 +188,30 @@ def test_it_hides_the_history_outside_the_users_scope(api, case, wuning_officer)
     assert history(api, wuning_officer, case).status_code == 404
     api.credentials()  # no credentials at all
     assert api.get(f"/api/v1/cases/{case.pk}/history/").status_code == 401
+
+
+def test_it_answers_the_longest_histories_in_as_many_queries_as_the_shortest(
+    api, walk_case, xunyang_officer, wuning_case, auditor
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from workflows.services import do_transition
+
+    case = walk_case(Stage.SURVEY_REVIEW)
+    for _ in range(30):
+        do_transition(case.pk, "return_survey", actor=xunyang_officer, comment="请补充材料")
+        do_transition(case.pk, "submit_survey", actor=xunyang_officer, comment="")
+
+    counts, lengths = [], []
+    api.as_user(auditor)  # its token made here, not counted below
+    for each in (wuning_case, case):
+        with CaptureQueriesContext(connection) as captured:
+            response = api.get(f"/api/v1/cases/{each.pk}/history/", HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 200
+        counts.append(len(captured.captured_queries))
+        lengths.append(len(response.json()))
+
+    assert lengths[0] == 2 and lengths[1] > 60
+    # The token with its user, the case in the auditor's scope, then the timeline's four.
+    assert counts == [6, 6]
