@@ -45,7 +45,13 @@ HISTORY_META = {
 ACTOR_FIELDS = ("username", "display_name", "first_name", "last_name")
 
 
+# Values JSON takes as they are, tested first by exact type: nearly every changed field is one.
+_AS_IS = frozenset({str, int, bool, float, type(None)})
+
+
 def _plain(value: Any) -> Any:
+    if type(value) in _AS_IS:
+        return value
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if value is None or isinstance(value, bool | int | float | str | list | dict):
