@@ -4,9 +4,10 @@ kept (GET /api/v1/cases/{id}/history/, the case page, the audit explorer).
 Whatever the length of the timeline, it costs four queries, each by the case's id on an index:
 the case's historical rows, its subsidy's and its survey's (by ``case_id`` on their historical
 tables, so neither object is loaded first) and its events, each with the actor's columns joined.
-Rows are read as ``values()``: the timeline needs their fields, not model instances. A survey's
-``data`` is read as text and compared as text, so only the versions that changed it are decoded
-and flattened (most survey rows change ``submitted_at``, not the answers).
+Rows are read as ``values()``: the timeline needs their fields, not model instances; timestamps
+as text (see ``_instant``). A survey's ``data`` is sent as text only in the rows where it differs
+from the row before (compared in SQL), so only the versions that changed it are decoded and
+flattened (most survey rows change ``submitted_at``, not the answers).
 
 The four queries are the same for every case but its id, so each is compiled to SQL once per
 process and database (``_CaseQuery``): Django compiles a queryset each time it is evaluated,
