@@ -42,3 +42,18 @@ def federation_in_scope(user: User, federation_id: int) -> bool:
     if user.role == Role.COUNTY_OFFICER:
         return user.federation_id == federation_id
     return False
+
+
+def union_in_scope(user: User, union: Union) -> bool:
+    """Whether ``union`` is among ``visible_unions(user)``, decided on the loaded row without a
+    query (the transition service's locked read). Mirrors ``visible_unions`` branch by branch;
+    ``tests/unions/test_union_in_scope.py`` holds the two to the same answers for every role."""
+    if not user.is_authenticated:
+        return False
+    if user.reads_everything:
+        return True
+    if user.role == Role.COUNTY_OFFICER:
+        return union.federation_id == user.federation_id
+    if user.role == Role.UNION_REPORTER:
+        return union.pk == user.union_id
+    return False

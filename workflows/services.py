@@ -10,34 +10,126 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.utils.translation import gettext as _
 
+from inspections.models import Survey
 from inspections.rules import track_for
 from lib.audit import save_audited as _save
 from lib.errors import InvalidInput, NotInScope, RoleForbidden
-from unions.models import Role, Union, User
-from unions.scope import federation_in_scope, visible_unions
+from unions.models import Federation, Role, Union, User
+from unions.scope import federation_in_scope, union_in_scope, visible_unions
 
 from .events import record_case_event
 from .flows import CASE_MACHINE, CaseFlow
 from .models import Campaign, Case, Stage
-from .scope import visible_cases
 
 
 def get_case_for_user(user: User, case_id: int, *, lock: bool = False) -> Case:
     """The case, with its union, county and campaign, if the user may see it; else 404.
 
-    With ``lock`` (inside a transaction, before changing the case) the case's row is locked
-    and its survey comes in the same query: most changes made under the case's lock read it
-    (submitting and accepting it, saving it, reassessing)."""
-    qs = visible_cases(user).select_related("union__federation", "campaign")
-    if lock:
-        qs = qs.select_related("survey").select_for_update(of=("self",))
+    The row is read by its primary key and the scope decided on its loaded union
+    (``union_in_scope``, which answers as ``visible_cases`` does). With ``lock`` (inside a
+    transaction, before changing the case) the case's row is locked and its survey comes in the
+    same query: most changes made under the case's lock read it (submitting and accepting it,
+    saving it, reassessing). A row outside the user's scope is locked only until the 404 rolls
+    the transaction back."""
     try:
-        return qs.get(pk=case_id)
-    except (Case.DoesNotExist, ValueError, TypeError):
+        pk = Case._meta.pk.get_prep_value(case_id)
+    except (ValueError, TypeError):
         raise NotInScope() from None
+    in_range = pk is not None and _BIGINT[0] <= pk <= _BIGINT[1]
+    case = _read_case(pk, lock=lock) if in_range else None
+    if case is None or not union_in_scope(user, case.union):
+        raise NotInScope()
+    return case
+
+
+_BIGINT = (-(2**63), 2**63 - 1)
+
+
+def _read_case(pk: int, *, lock: bool) -> Case | None:
+    """``Case.objects.select_related("union__federation", "campaign"[, "survey"])
+    [.select_for_update(of=("self",))].filter(pk=pk).first()``, as one plain statement built once
+    per database from the models' own fields, with each field's converters applied as the ORM
+    applies them. The transition service reads a case this way on every call; building and
+    compiling that queryset was a third of its Python time (``bench/bench_transitions.py``).
+    ``tests/workflows/test_case_read.py`` holds it to the queryset."""
+    db = router.db_for_write(Case) if lock else router.db_for_read(Case)
+    connection = connections[db]
+    key = (connection.vendor, lock)
+    plan = _CASE_READS.get(key) or _CASE_READS.setdefault(key, _case_read_plan(connection, lock))
+    sql, readers = plan
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [pk])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    objects = []
+    start = 0
+    for model, attnames, converters in readers:
+        values = list(row[start : start + len(attnames)])
+        start += len(attnames)
+        for index, (column, functions) in converters.items():
+            for function in functions:
+                values[index] = function(values[index], column, connection)
+        objects.append(model.from_db(db, attnames, values) if values[0] is not None else None)
+    case, union, federation, campaign, *survey = objects
+    Union.federation.field.set_cached_value(union, federation)
+    Case.union.field.set_cached_value(case, union)
+    Case.campaign.field.set_cached_value(case, campaign)
+    if lock:
+        Case.survey.related.set_cached_value(case, survey[0])
+        if survey[0] is not None:
+            Survey.case.field.set_cached_value(survey[0], case)
+    return case
+
+
+_CASE_READS: dict[tuple[str, bool], tuple[str, list]] = {}
+
+
+def _case_read_plan(connection: Any, lock: bool) -> tuple[str, list]:
+    quote = connection.ops.quote_name
+    tables = [("c", Case), ("u", Union), ("f", Federation), ("cp", Campaign)]
+    if lock:
+        tables.append(("s", Survey))
+    columns, readers = [], []
+    for alias, model in tables:
+        fields = model._meta.concrete_fields
+        converters = {}
+        for index, field in enumerate(fields):
+            columns.append(f"{alias}.{quote(field.column)}")
+            column = field.get_col(alias)
+            functions = connection.ops.get_db_converters(column) + field.get_db_converters(
+                connection
+            )
+            if functions:
+                converters[index] = (column, functions)
+        readers.append((model, [field.attname for field in fields], converters))
+
+    def column(model: Any, name: str) -> str:
+        return quote(model._meta.get_field(name).column)
+
+    pk = quote(Case._meta.pk.column)
+    # Only the models' quoted table and column names go into the text; the key is a parameter.
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {quote(Case._meta.db_table)} c "  # noqa: S608
+        f"INNER JOIN {quote(Union._meta.db_table)} u ON u.{quote(Union._meta.pk.column)} = "
+        f"c.{column(Case, 'union')} "
+        f"INNER JOIN {quote(Federation._meta.db_table)} f ON f.{quote(Federation._meta.pk.column)}"
+        f" = u.{column(Union, 'federation')} "
+        f"INNER JOIN {quote(Campaign._meta.db_table)} cp ON cp.{quote(Campaign._meta.pk.column)}"
+        f" = c.{column(Case, 'campaign')}"
+    )
+    if lock:
+        sql += (
+            f" LEFT OUTER JOIN {quote(Survey._meta.db_table)} s ON s.{column(Survey, 'case')} = "
+            f"c.{pk}"
+        )
+    sql += f" WHERE c.{pk} = %s"
+    if lock and connection.features.has_select_for_update:
+        sql += " FOR UPDATE OF c" if connection.features.has_select_for_update_of else " FOR UPDATE"
+    return sql, readers
 
 
 def available_transitions(case: Case, user: User) -> list[dict[str, Any]]:
