@@ -31,8 +31,8 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.db import transaction
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db import connections, router, transaction
+from django.db.models import Max
 
 from unions.models import Role, User
 
@@ -102,37 +102,99 @@ def kind_of(event) -> str:
 def recipients_for(kind: str, event, *, lock: bool = False) -> list[User]:
     """Who is told of ``event``: by role and by the event's county, never the actor. One query,
     in id order; with ``lock`` it also locks their rows (``FOR NO KEY UPDATE``) as ``write``
-    needs, so ``event_recorded`` does not lock them again."""
-    who = Q()
+    needs, so ``event_recorded`` does not lock them again.
+
+    The statement is plain SQL, built from the audiences and the models' own table and column
+    names: it runs inside every transition, where building and compiling the equivalent
+    queryset (an ``OR`` of audiences, ``Exists`` for the linked leaders) cost more than the
+    round trip. ``tests/notifications/test_recipients_sql.py`` holds it to that queryset."""
+    parts: list[str] = []
+    params: list[Any] = []
     for audience in RECIPIENTS.get(kind, ()):
         if audience == COUNTY:
             if event.federation_id is not None:
-                who |= Q(role=Role.COUNTY_OFFICER, federation_id=event.federation_id)
+                parts.append("({role} = %s AND {federation} = %s)")
+                params += [Role.COUNTY_OFFICER.value, event.federation_id]
         elif audience == FEDERATION:
-            who |= Q(role=Role.FEDERATION_OFFICER)
+            parts.append("{role} = %s")
+            params.append(Role.FEDERATION_OFFICER.value)
         elif audience == LINKED_LEADERS:
-            who |= Q(role=Role.LEADER) & _linked_or_every_leader(event.federation_id)
+            # The leaders linked to the county; a county no active leader follows still needs
+            # a sign-off: then every leader hears of it.
+            parts.append(
+                "({role} = %s AND (EXISTS (SELECT 1 FROM {links} l WHERE l.{link_user} = u.{id} "
+                "AND l.{link_federation} = %s) OR NOT EXISTS (SELECT 1 FROM {links} l "
+                "JOIN {users} lu ON lu.{id} = l.{link_user} WHERE l.{link_federation} = %s "
+                "AND lu.{active} AND lu.{role} = %s)))"
+            )
+            params += [
+                Role.LEADER.value,
+                event.federation_id,
+                event.federation_id,
+                Role.LEADER.value,
+            ]
         elif audience == REPORTERS:
             if event.case_id is not None:
-                who |= Q(role=Role.UNION_REPORTER, union_id=event.case.union_id)
+                parts.append("({role} = %s AND {union} = %s)")
+                params += [Role.UNION_REPORTER.value, event.case.union_id]
         else:  # pragma: no cover - RECIPIENTS names only the audiences above
             raise ValueError(audience)
-    if not who:
+    if not parts:
         return []
+    # Only the fixed parts above and the models' quoted names are formatted into the text;
+    # every value is a parameter.
+    where = " OR ".join(parts)
+    sql = f"SELECT u.{{id}}, u.{{language}} FROM {{users}} u WHERE u.{{active}} AND ({where})"  # noqa: S608
     if event.actor_id is not None:
-        who &= ~Q(pk=event.actor_id)  # nobody is told of their own act
+        sql += " AND u.{id} <> %s"  # nobody is told of their own act
+        params.append(event.actor_id)
+    sql += " ORDER BY u.{id}"
+    db = router.db_for_write(User) if lock else router.db_for_read(User)
+    connection = connections[db]
+    if lock and connection.features.has_select_for_update:
+        sql += (
+            " FOR NO KEY UPDATE"
+            if connection.features.has_select_for_no_key_update
+            else " FOR UPDATE"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(**_names(connection)), params)
+        rows = cursor.fetchall()
     # What ``write`` reads of each recipient: who they are and the language they read.
-    users = User.objects.filter(who, is_active=True).only("pk", "language").order_by("pk")
-    return list(users.select_for_update(no_key=True) if lock else users)
+    return [User.from_db(db, ["id", "language"], row) for row in rows]
 
 
-def _linked_or_every_leader(federation_id: int | None) -> Q:
-    """The leaders linked to the county; a county no active leader follows still needs a
-    sign-off: then every leader hears of it."""
-    links = User.linked_federations.through.objects.filter(federation_id=federation_id)
-    linked = Exists(links.filter(user_id=OuterRef("pk")))
-    anyone = Exists(links.filter(user__is_active=True, user__role=Role.LEADER).values("pk"))
-    return Q(linked) | ~Q(anyone)
+_NAMES: dict[str, dict[str, str]] = {}
+
+
+def _names(connection) -> dict[str, str]:
+    """The tables and columns ``recipients_for`` names, quoted, from the models themselves
+    (once per database vendor)."""
+    names = _NAMES.get(connection.vendor)
+    if names is None:
+        names = _NAMES[connection.vendor] = _quoted_names(connection.ops.quote_name)
+    return names
+
+
+def _quoted_names(quote) -> dict[str, str]:
+    links = User.linked_federations.through
+    column = partial(_column, quote)
+    return {
+        "users": quote(User._meta.db_table),
+        "id": column(User, "id"),
+        "language": column(User, "language"),
+        "active": column(User, "is_active"),
+        "role": column(User, "role"),
+        "federation": column(User, "federation"),
+        "union": column(User, "union"),
+        "links": quote(links._meta.db_table),
+        "link_user": column(links, "user"),
+        "link_federation": column(links, "federation"),
+    }
+
+
+def _column(quote, model, name: str) -> str:
+    return quote(model._meta.get_field(name).column)
 
 
 def params_for(event) -> dict[str, Any]:
