@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import connections, router
 from django.utils import timezone
 
 from unions.models import Federation, Union, User
@@ -30,15 +31,17 @@ def record_event(
 
     Call inside the transaction that holds the subject's row lock, so each chain has one writer
     at a time. Three statements: read (and lock) the chain's head, insert the event, move the
-    head; the subscriber adds its own (``notifications.dispatch.event_recorded``).
+    head; the subscriber adds its own (``notifications.dispatch.event_recorded``). They are
+    plain statements (``_statements``): this runs in every transition, where the querysets'
+    building and compiling cost more than their round trips (``bench/bench_transitions.py``).
     """
     chain = f"{subject}:{subject_id}"
-    head = next(
-        iter(
-            ChainHead.objects.select_for_update().filter(chain=chain).values_list("hash", "length")
-        ),
-        None,
-    )
+    db = router.db_for_write(Event)
+    connection = connections[db]
+    sql = _statements(connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql["head"], [chain])
+        head = cursor.fetchone()
     if head is not None:
         prev, length = head
     else:  # a chain begun before heads were kept (the migration backfills them), or a new one
@@ -69,11 +72,10 @@ def record_event(
     if federation is not None:
         event.federation = federation  # what the notifications name, without reading it again
     event.hash = event.compute_hash()
-    event.save(force_insert=True)
+    _insert_event(event, connection, sql["insert"])
     if head is not None:
-        ChainHead.objects.filter(chain=chain).update(
-            last_event_id=event.pk, length=length + 1, hash=event.hash
-        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql["move"], [event.pk, length + 1, event.hash, chain])
     else:
         ChainHead.objects.create(
             chain=chain, last_event_id=event.pk, length=length + 1, hash=event.hash
@@ -83,6 +85,60 @@ def record_event(
 
     event_recorded(event)
     return event
+
+
+def _insert_event(event: Event, connection: Any, sql: str) -> None:
+    """``event.save(force_insert=True)`` without the save machinery: one ``INSERT`` of every
+    concrete field, each prepared as ``save`` prepares it (``get_db_prep_save``), returning the
+    new id. ``Event`` has no ``pre_save``/``post_save`` receivers and no auto fields besides its
+    id; ``tests/workflows/test_event_insert.py`` holds the row to what ``save`` writes."""
+    values = [
+        field.get_db_prep_save(field.pre_save(event, True), connection) for field in _EVENT_FIELDS
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        if connection.features.can_return_columns_from_insert:
+            (event.pk,) = cursor.fetchone()
+        else:  # pragma: no cover - PostgreSQL and SQLite >= 3.35 both return it
+            event.pk = connection.ops.last_insert_id(
+                cursor, Event._meta.db_table, Event._meta.pk.column
+            )
+    event._state.adding = False
+    event._state.db = connection.alias
+
+
+_EVENT_FIELDS = [f for f in Event._meta.concrete_fields if not f.primary_key]
+_STATEMENTS: dict[str, dict[str, str]] = {}
+
+
+def _statements(connection: Any) -> dict[str, str]:
+    """The three statements of ``record_event``, built once per database vendor from the models'
+    own table and column names (only identifiers go into the text; values are parameters)."""
+    found = _STATEMENTS.get(connection.vendor)
+    if found is not None:
+        return found
+    quote = connection.ops.quote_name
+    head = quote(ChainHead._meta.db_table)
+
+    def column(name: str) -> str:
+        return quote(ChainHead._meta.get_field(name).column)
+
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    returning = (
+        f" RETURNING {quote(Event._meta.pk.column)}"
+        if connection.features.can_return_columns_from_insert
+        else ""
+    )
+    statements = {
+        "head": f"SELECT {column('hash')}, {column('length')} FROM {head} "  # noqa: S608
+        f"WHERE {column('chain')} = %s{lock}",
+        "insert": f"INSERT INTO {quote(Event._meta.db_table)} "  # noqa: S608
+        f"({', '.join(quote(f.column) for f in _EVENT_FIELDS)}) "
+        f"VALUES ({', '.join(['%s'] * len(_EVENT_FIELDS))}){returning}",
+        "move": f"UPDATE {head} SET {column('last_event_id')} = %s, {column('length')} = %s, "  # noqa: S608
+        f"{column('hash')} = %s WHERE {column('chain')} = %s",
+    }
+    return _STATEMENTS.setdefault(connection.vendor, statements)
 
 
 def _loaded_federation(case: Case | None, federation_id: int | None) -> Federation | None:
