@@ -16,13 +16,129 @@ def save_audited(obj: Any, actor: Any, reason: str, **kwargs: Any) -> int | None
 
     Returns the id of the history row this save wrote (``None`` for a model without history),
     so the event that records the action can link to it without reading it back.
+
+    The model's own ``save`` runs as always (its signals included); the history row is the one
+    simple-history's ``post_save`` would write (``_write_history``: the same instance, built the
+    same way, the same signals around it), inserted with one plain statement instead of a
+    second ``Model.save``. Models whose history needs more (many-to-many history, a history
+    relation, history disabled) take simple-history's own path.
     """
-    _build_history_manager_once(type(obj))
+    model = type(obj)
+    _build_history_manager_once(model)
     obj._history_user = actor
     obj._change_reason = reason
     obj._written_history_id = None
-    obj.save(**kwargs)
-    return obj._written_history_id
+    history = _light_history(model)
+    if history is None or hasattr(obj, "skip_history_when_saving"):
+        obj.save(**kwargs)
+        return obj._written_history_id
+    obj.skip_history_when_saving = True
+    obj._audit_created = None
+    try:
+        obj.save(**kwargs)
+    finally:
+        del obj.skip_history_when_saving
+        created = obj.__dict__.pop("_audit_created")
+    if created is None:  # pragma: no cover - post_save always runs after a save
+        raise RuntimeError(f"{model.__name__} was saved without post_save")
+    return _write_history(obj, history, "+" if created else "~")
+
+
+def _write_history(obj: Any, history: type, history_type: str) -> int:
+    """``HistoricalRecords.create_historical_record``, step for step, but the insert."""
+    from django.db import connections, router
+    from django.utils import timezone
+    from simple_history.signals import pre_create_historical_record
+    from simple_history.utils import get_change_reason_from_object
+
+    history_date = getattr(obj, "_history_date", timezone.now())
+    history_user = obj._history_user
+    history_change_reason = get_change_reason_from_object(obj)
+    attrs = {field.attname: getattr(obj, field.attname) for field in history.tracked_fields}
+    row = history(
+        history_date=history_date,
+        history_type=history_type,
+        history_user=history_user,
+        history_change_reason=history_change_reason,
+        **attrs,
+    )
+    pre_create_historical_record.send(
+        sender=history,
+        instance=obj,
+        history_date=history_date,
+        history_user=history_user,
+        history_change_reason=history_change_reason,
+        history_instance=row,
+        using=None,
+    )
+    db = router.db_for_write(history, instance=row)
+    connection = connections[db]
+    sql, fields = _insert_statement(history, connection)
+    values = [field.get_db_prep_save(field.pre_save(row, True), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        (row.pk,) = cursor.fetchone()
+    row._state.adding = False
+    row._state.db = db
+    post_create_historical_record.send(
+        sender=history,
+        instance=obj,
+        history_instance=row,
+        history_date=history_date,
+        history_user=history_user,
+        history_change_reason=history_change_reason,
+        using=None,
+    )
+    return row.pk
+
+
+_INSERTS: dict[tuple[type, str], tuple[str, list]] = {}
+
+
+def _insert_statement(history: type, connection: Any) -> tuple[str, list]:
+    key = (history, connection.vendor)
+    found = _INSERTS.get(key)
+    if found is None:
+        quote = connection.ops.quote_name
+        fields = [f for f in history._meta.concrete_fields if not f.primary_key]
+        found = _INSERTS[key] = (
+            f"INSERT INTO {quote(history._meta.db_table)} "  # noqa: S608 - identifiers only
+            f"({', '.join(quote(f.column) for f in fields)}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))}) "
+            f"RETURNING {quote(history._meta.pk.column)}",
+            fields,
+        )
+    return found
+
+
+@cache
+def _light_history(model: type) -> type | None:
+    """The history model ``save_audited`` may write itself, else ``None``: only a plain one
+    (an auto-increment ``history_id``, no many-to-many history, no history relation), and it
+    starts noting, on each saved instance, the ``created`` that ``post_save`` reports."""
+    from django.conf import settings
+    from django.db import connection, models
+
+    name = getattr(getattr(model, "_meta", None), "simple_history_manager_attribute", None)
+    if name is None or not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
+        return None
+    history = getattr(model, name).model
+    if (
+        history._history_m2m_fields
+        or getattr(history, "history_relation", None) is not None
+        or not isinstance(history._meta.pk, models.AutoField)
+        or not connection.features.can_return_columns_from_insert
+    ):
+        return None
+    models.signals.post_save.connect(
+        _note_created, sender=model, weak=False, dispatch_uid=f"lib.audit.created.{model._meta}"
+    )
+    return history
+
+
+def _note_created(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
+    if "_audit_created" in instance.__dict__:
+        instance._audit_created = created
 
 
 @receiver(post_create_historical_record, dispatch_uid="lib.audit.note_history_row")
