@@ -42,7 +42,6 @@ HTTP ÷ bare (concurrent), and the round trips of each. The goal is within 3× o
 from __future__ import annotations
 
 import argparse
-import hashlib
 import http.client
 import json
 import os
@@ -299,26 +298,23 @@ def _event_hash(
     data,
     created_at,
 ) -> str:
-    """``Event.compute_hash``, spelled out: the hash is part of what is written."""
-    payload = json.dumps(
-        [
-            prev,
-            chain,
-            case_id,
-            federation_id,
-            actor_id,
-            action,
-            from_stage,
-            to_stage,
-            comment,
-            data,
-            created_at.isoformat(),
-        ],
-        ensure_ascii=False,
-        sort_keys=True,
-        default=str,
-    )
-    return hashlib.sha256(payload.encode()).hexdigest()
+    """The hash is part of what is written: ``Event.compute_hash`` itself (its one definition),
+    on an unsaved event holding the fields it reads."""
+    from workflows.models import Event
+
+    return Event(
+        prev_hash=prev,
+        chain=chain,
+        case_id=case_id,
+        federation_id=federation_id,
+        actor_id=actor_id,
+        action=action,
+        from_stage=from_stage,
+        to_stage=to_stage,
+        comment=comment,
+        data=data,
+        created_at=created_at,
+    ).compute_hash()
 
 
 def _statements() -> dict[str, str]:
