@@ -1,17 +1,19 @@
-"""API plumbing shared by every app: the error shapes of API.md and idempotent retries."""
+"""API plumbing shared by every app: the error shapes of API.md, idempotent retries, and the
+per-request work of token authentication and serializers kept small."""
 
 from __future__ import annotations
 
+import copy
 import functools
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, status
+from rest_framework import authentication, exceptions, status
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import Conflict, InvalidInput, NotInScope, RoleForbidden
 
@@ -38,6 +40,10 @@ def _flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
+    # Imported here: DRF's settings import this module for TokenAuthentication while
+    # rest_framework.views is still being imported.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     if isinstance(exc, InvalidInput):
         return Response({"errors": exc.errors}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Conflict):
@@ -124,3 +130,62 @@ def _replay(previous, request) -> Response:
     response = Response(previous.body, status=previous.status)
     response["Idempotent-Replayed"] = "true"
     return response
+
+
+class TokenAuthentication(authentication.TokenAuthentication):
+    """DRF's token authentication, with the token's user read by one plain query.
+
+    DRF reads ``Token.objects.select_related("user").get(key=key)`` on every request; building
+    that ORM query (two models' columns, a join) costs about 1 ms of CPU, more than the
+    round trip, on every API call (bench/bench_http_cpu.py). This reads the same row, the user
+    joined to the token with that key, in SQL written once. Only the reading changes: a key
+    that matches nothing or an inactive user goes to DRF's own method, which answers 401 with
+    its own messages, so failures behave exactly as before. ``request.auth`` is the token, as
+    with DRF's class (unsaved: nothing here writes it).
+    """
+
+    _sql: str | None = None
+
+    @classmethod
+    def _user_sql(cls) -> str:
+        if cls._sql is None:
+            from rest_framework.authtoken.models import Token
+
+            user, token = get_user_model()._meta, Token._meta
+            quote = connection.ops.quote_name
+            cls._sql = (
+                f"SELECT u.* FROM {quote(user.db_table)} u "  # noqa: S608 - names from _meta
+                f"JOIN {quote(token.db_table)} t "
+                f"ON t.{quote(token.get_field('user').column)} = u.{quote(user.pk.column)} "
+                f"WHERE t.{quote(token.pk.column)} = %s"
+            )
+        return cls._sql
+
+    def authenticate_credentials(self, key):
+        from rest_framework.authtoken.models import Token
+
+        user = next(iter(get_user_model().objects.raw(self._user_sql(), [key])), None)
+        if user is None or not user.is_active:
+            return super().authenticate_credentials(key)
+        return user, Token(key=key, user=user)
+
+
+class FieldsBuiltOnceMixin:
+    """A ``ModelSerializer`` whose fields are built from the model once per class, not once
+    per instance.
+
+    ``ModelSerializer.get_fields`` introspects the model and builds every field each time a
+    serializer is made: about half a millisecond for the case's nine fields, paid by every
+    single-object answer (a transition's, a detail). What it builds depends only on the class
+    (its ``Meta`` and declared fields), never on the instance or the context, so the fields
+    are built once and each serializer gets a deep copy, as DRF gives each one a deep copy of
+    its declared fields. A subclass whose fields depend on the context must not use this.
+    """
+
+    def get_fields(self):
+        cls = type(self)
+        built = cls.__dict__.get("_fields_built_once")
+        if built is None:
+            built = super().get_fields()
+            cls._fields_built_once = built
+        return copy.deepcopy(built)

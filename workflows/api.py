@@ -6,7 +6,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from lib.api import idempotent
+from lib.api import FieldsBuiltOnceMixin, idempotent
 from lib.schema import errors
 from unions.models import Union
 from unions.scope import visible_unions
@@ -125,7 +125,7 @@ class CampaignViewSet(
         return Response(self.get_serializer(campaign).data)
 
 
-class CaseSerializer(serializers.ModelSerializer):
+class CaseSerializer(FieldsBuiltOnceMixin, serializers.ModelSerializer):
     union_name = serializers.CharField(source="union.name", read_only=True)
     federation = serializers.CharField(source="union.federation.code", read_only=True)
     available_transitions = serializers.SerializerMethodField()
