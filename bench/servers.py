@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import os
 import socket
 import subprocess
 import sys
@@ -20,22 +21,51 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_servers(database: str, count: int = 2) -> tuple[list[subprocess.Popen], list[int]]:
-    """``count`` daphne processes serving ``database`` with the production settings."""
+SERVERS = ("daphne", "uvicorn")
+
+
+def server_command(server: str, port: int) -> list[str]:
+    """How production would start one process of ``server`` on ``port``.
+
+    uvicorn runs one worker in its own process (no supervisor), with uvloop and httptools,
+    WebSockets through the ``websockets`` package, no access log (daphne writes none either)
+    and no lifespan (Django's ASGI handler does not speak it)."""
+    executable = str(Path(sys.executable).with_name(server))
+    if server == "daphne":
+        return [executable, "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"]
+    if server == "uvicorn":
+        return [
+            executable,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--loop",
+            "uvloop",
+            "--http",
+            "httptools",
+            "--ws",
+            "websockets",
+            "--lifespan",
+            "off",
+            "--no-access-log",
+            "config.asgi:application",
+        ]
+    raise ValueError(f"unknown server {server!r}; one of {SERVERS}")
+
+
+def start_servers(
+    database: str, count: int = 2, server: str = "daphne"
+) -> tuple[list[subprocess.Popen], list[int]]:
+    """``count`` processes of ``server`` (daphne or uvicorn) serving ``database`` with the
+    production settings."""
     env = generate.production_env(database)
     processes, ports = [], []
     for _ in range(count):
         port = free_port()
         processes.append(
-            subprocess.Popen(  # noqa: S603 - our own interpreter's daphne
-                [
-                    str(Path(sys.executable).with_name("daphne")),
-                    "-b",
-                    "127.0.0.1",
-                    "-p",
-                    str(port),
-                    "config.asgi:application",
-                ],
+            subprocess.Popen(  # noqa: S603 - our own interpreter's server
+                server_command(server, port),
                 cwd=ROOT,
                 env=env,
                 stdout=subprocess.DEVNULL,
@@ -64,3 +94,16 @@ def stop_servers(processes: list[subprocess.Popen]) -> None:
         process.terminate()
     for process in processes:
         process.wait(20)
+
+
+def cpu_seconds(processes: list[subprocess.Popen]) -> float:
+    """User and system CPU seconds the server processes have used so far (Linux ``/proc``):
+    divided by the requests served, a cost per request that other work on a shared machine
+    does not inflate the way it inflates wall time."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for process in processes:
+        # Fields after the command name, which is in parentheses and may hold spaces.
+        fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / ticks
