@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions, status
@@ -138,8 +138,8 @@ class TokenAuthentication(authentication.TokenAuthentication):
     DRF reads ``Token.objects.select_related("user").get(key=key)`` on every request; building
     that ORM query (two models' columns, a join) costs about 1 ms of CPU, more than the
     round trip, on every API call (bench/bench_http_cpu.py). This reads the same row, the user
-    joined to the token with that key, in SQL written once. Only the reading changes: a key
-    that matches nothing or an inactive user goes to DRF's own method, which answers 401 with
+    joined to the token with that key, with SQL the ORM compiles once per process. Only the
+    reading changes: a key that matches nothing or an inactive user goes to DRF's own method, which answers 401 with
     its own messages, so failures behave exactly as before. ``request.auth`` is the token, as
     with DRF's class (unsaved: nothing here writes it).
     """
@@ -148,17 +148,15 @@ class TokenAuthentication(authentication.TokenAuthentication):
 
     @classmethod
     def _user_sql(cls) -> str:
+        """The ORM's own SQL for "the user whose token has this key", compiled once; its one
+        parameter is the key."""
         if cls._sql is None:
-            from rest_framework.authtoken.models import Token
-
-            user, token = get_user_model()._meta, Token._meta
-            quote = connection.ops.quote_name
-            cls._sql = (
-                f"SELECT u.* FROM {quote(user.db_table)} u "  # noqa: S608 - names from _meta
-                f"JOIN {quote(token.db_table)} t "
-                f"ON t.{quote(token.get_field('user').column)} = u.{quote(user.pk.column)} "
-                f"WHERE t.{quote(token.pk.column)} = %s"
+            sql, params = (
+                get_user_model().objects.filter(auth_token__key="").query.sql_with_params()
             )
+            if params != ("",):
+                raise RuntimeError(f"the token query has parameters {params!r}, not the key alone")
+            cls._sql = sql
         return cls._sql
 
     def authenticate_credentials(self, key):
