@@ -60,6 +60,31 @@ def query_count(client, url: str) -> int:
     return len(captured.captured_queries)
 
 
+def figures_line(repeat: int) -> str:
+    """The campaign's figures computed afresh (what the first page after a transition pays)
+    ``repeat`` times, and read back from the cache once."""
+    from django.core.cache import cache
+
+    from workflows.figures import current_figures_by_federation, figures_by_federation
+    from workflows.models import Campaign
+
+    campaign = Campaign.objects.order_by("-year").first()
+    cold = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        figures_by_federation(campaign)
+        cold.append((time.perf_counter() - started) * 1000)
+    cache.clear()
+    current_figures_by_federation(campaign)
+    started = time.perf_counter()
+    current_figures_by_federation(campaign)
+    kept = (time.perf_counter() - started) * 1000
+    return (
+        f"Campaign {campaign.year}'s figures recomputed: "
+        f"{', '.join(f'{ms:,.0f}' for ms in cold)} ms; read from the cache: {kept:.1f} ms."
+    )
+
+
 def run_size(size: str, repeat: int) -> list[str]:
     generate.use_database(size)
     import logging
@@ -130,6 +155,8 @@ def run_size(size: str, repeat: int) -> list[str]:
             f"| `{url}` | 50 | {many} | a handful (`?q=`) | {few} | {'yes' if equal else '**no**'} |"
         )
     print("\n".join(lines[-7:]), flush=True)
+    lines += ["", figures_line(repeat=3)]
+    print(lines[-1], flush=True)
     if unequal:
         print(f"query count grows with the rows on: {unequal}", file=sys.stderr)
     return lines
