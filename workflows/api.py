@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
@@ -207,7 +208,16 @@ class CaseViewSet(
     filterset_fields = ["campaign", "stage", "track"]
 
     def get_queryset(self):
-        return visible_cases(self.request.user).select_related("union__federation", "campaign")
+        cases = visible_cases(self.request.user)
+        if self.action == "list":
+            # The page is cut from the cases alone, then its 50 unions and campaigns are read:
+            # joined in the same query, PostgreSQL joined every case of a county officer's
+            # county before sorting them to a page (``visible_cases``).
+            return cases.prefetch_related(
+                Prefetch("union", queryset=Union.objects.select_related("federation")),
+                "campaign",
+            )
+        return cases.select_related("union__federation", "campaign")
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
