@@ -14,3 +14,13 @@ def test_join_list_takes_any_iterable_of_text_like_items():
     with translation.override("zh-hans"):
         assert join_list(iter([1, "乙"])) == "1、乙"
         assert join_list([]) == ""
+
+
+def test_the_survey_stage_and_the_survey_form_keep_their_own_chinese_words():
+    from django.utils.translation import pgettext
+
+    from workflows.models import Stage
+
+    with translation.override("zh-hans"):
+        assert str(Stage.SURVEY.label) == "调查摸底"
+        assert pgettext("the form a union fills", "Survey") == "调查表"
