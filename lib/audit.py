@@ -9,6 +9,8 @@ from django.dispatch import receiver
 from simple_history.manager import HistoryDescriptor
 from simple_history.signals import post_create_historical_record
 
+from lib.sql import insert
+
 
 def save_audited(obj: Any, actor: Any, reason: str, **kwargs: Any) -> int | None:
     """Save ``obj`` (loaded inside the caller's lock) with its simple-history row recording
@@ -46,7 +48,7 @@ def save_audited(obj: Any, actor: Any, reason: str, **kwargs: Any) -> int | None
 
 def _write_history(obj: Any, history: type, history_type: str) -> int:
     """``HistoricalRecords.create_historical_record``, step for step, but the insert."""
-    from django.db import connections, router
+    from django.db import router
     from django.utils import timezone
     from simple_history.signals import pre_create_historical_record
     from simple_history.utils import get_change_reason_from_object
@@ -72,14 +74,7 @@ def _write_history(obj: Any, history: type, history_type: str) -> int:
         using=None,
     )
     db = router.db_for_write(history, instance=row)
-    connection = connections[db]
-    sql, fields = _insert_statement(history, connection)
-    values = [field.get_db_prep_save(field.pre_save(row, True), connection) for field in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        (row.pk,) = cursor.fetchone()
-    row._state.adding = False
-    row._state.db = db
+    insert(row, db)
     post_create_historical_record.send(
         sender=history,
         instance=obj,
@@ -90,25 +85,6 @@ def _write_history(obj: Any, history: type, history_type: str) -> int:
         using=None,
     )
     return row.pk
-
-
-_INSERTS: dict[tuple[type, str], tuple[str, list]] = {}
-
-
-def _insert_statement(history: type, connection: Any) -> tuple[str, list]:
-    key = (history, connection.vendor)
-    found = _INSERTS.get(key)
-    if found is None:
-        quote = connection.ops.quote_name
-        fields = [f for f in history._meta.concrete_fields if not f.primary_key]
-        found = _INSERTS[key] = (
-            f"INSERT INTO {quote(history._meta.db_table)} "  # noqa: S608 - identifiers only
-            f"({', '.join(quote(f.column) for f in fields)}) "
-            f"VALUES ({', '.join(['%s'] * len(fields))}) "
-            f"RETURNING {quote(history._meta.pk.column)}",
-            fields,
-        )
-    return found
 
 
 @cache

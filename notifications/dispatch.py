@@ -34,6 +34,7 @@ from channels.layers import get_channel_layer
 from django.db import connections, router, transaction
 from django.db.models import Max
 
+from lib.sql import quoted_column, quoted_table
 from unions.models import Role, User
 
 from .fanout import send_to_users
@@ -172,29 +173,25 @@ def _names(connection) -> dict[str, str]:
     (once per database vendor)."""
     names = _NAMES.get(connection.vendor)
     if names is None:
-        names = _NAMES[connection.vendor] = _quoted_names(connection.ops.quote_name)
+        names = _NAMES[connection.vendor] = _quoted_names(connection)
     return names
 
 
-def _quoted_names(quote) -> dict[str, str]:
+def _quoted_names(connection) -> dict[str, str]:
     links = User.linked_federations.through
-    column = partial(_column, quote)
+    column = partial(quoted_column, connection)
     return {
-        "users": quote(User._meta.db_table),
+        "users": quoted_table(connection, User),
         "id": column(User, "id"),
         "language": column(User, "language"),
         "active": column(User, "is_active"),
         "role": column(User, "role"),
         "federation": column(User, "federation"),
         "union": column(User, "union"),
-        "links": quote(links._meta.db_table),
+        "links": quoted_table(connection, links),
         "link_user": column(links, "user"),
         "link_federation": column(links, "federation"),
     }
-
-
-def _column(quote, model, name: str) -> str:
-    return quote(model._meta.get_field(name).column)
 
 
 def params_for(event) -> dict[str, Any]:

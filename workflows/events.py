@@ -7,6 +7,7 @@ from typing import Any
 from django.db import connections, router
 from django.utils import timezone
 
+from lib.sql import insert, quoted_column, quoted_table
 from unions.models import Federation, Union, User
 
 from .models import Case, ChainHead, Event
@@ -72,7 +73,7 @@ def record_event(
     if federation is not None:
         event.federation = federation  # what the notifications name, without reading it again
     event.hash = event.compute_hash()
-    _insert_event(event, connection, sql["insert"])
+    insert(event, db)  # its save, without the machinery: Event has no save signals
     if head is not None:
         with connection.cursor() as cursor:
             cursor.execute(sql["move"], [event.pk, length + 1, event.hash, chain])
@@ -87,56 +88,26 @@ def record_event(
     return event
 
 
-def _insert_event(event: Event, connection: Any, sql: str) -> None:
-    """``event.save(force_insert=True)`` without the save machinery: one ``INSERT`` of every
-    concrete field, each prepared as ``save`` prepares it (``get_db_prep_save``), returning the
-    new id. ``Event`` has no ``pre_save``/``post_save`` receivers and no auto fields besides its
-    id; ``tests/workflows/test_event_insert.py`` holds the row to what ``save`` writes."""
-    values = [
-        field.get_db_prep_save(field.pre_save(event, True), connection) for field in _EVENT_FIELDS
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        if connection.features.can_return_columns_from_insert:
-            (event.pk,) = cursor.fetchone()
-        else:  # pragma: no cover - PostgreSQL and SQLite >= 3.35 both return it
-            event.pk = connection.ops.last_insert_id(
-                cursor, Event._meta.db_table, Event._meta.pk.column
-            )
-    event._state.adding = False
-    event._state.db = connection.alias
-
-
-_EVENT_FIELDS = [f for f in Event._meta.concrete_fields if not f.primary_key]
 _STATEMENTS: dict[str, dict[str, str]] = {}
 
 
 def _statements(connection: Any) -> dict[str, str]:
-    """The three statements of ``record_event``, built once per database vendor from the models'
-    own table and column names (only identifiers go into the text; values are parameters)."""
+    """``record_event``'s statements on the chain's head (the event's own insert is
+    ``lib.sql.insert``), built once per database vendor from the model's table and columns."""
     found = _STATEMENTS.get(connection.vendor)
     if found is not None:
         return found
-    quote = connection.ops.quote_name
-    head = quote(ChainHead._meta.db_table)
+    head = quoted_table(connection, ChainHead)
 
-    def column(name: str) -> str:
-        return quote(ChainHead._meta.get_field(name).column)
+    def col(name: str) -> str:
+        return quoted_column(connection, ChainHead, name)
 
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    returning = (
-        f" RETURNING {quote(Event._meta.pk.column)}"
-        if connection.features.can_return_columns_from_insert
-        else ""
-    )
     statements = {
-        "head": f"SELECT {column('hash')}, {column('length')} FROM {head} "  # noqa: S608
-        f"WHERE {column('chain')} = %s{lock}",
-        "insert": f"INSERT INTO {quote(Event._meta.db_table)} "  # noqa: S608
-        f"({', '.join(quote(f.column) for f in _EVENT_FIELDS)}) "
-        f"VALUES ({', '.join(['%s'] * len(_EVENT_FIELDS))}){returning}",
-        "move": f"UPDATE {head} SET {column('last_event_id')} = %s, {column('length')} = %s, "  # noqa: S608
-        f"{column('hash')} = %s WHERE {column('chain')} = %s",
+        "head": f"SELECT {col('hash')}, {col('length')} FROM {head} "  # noqa: S608
+        f"WHERE {col('chain')} = %s{lock}",
+        "move": f"UPDATE {head} SET {col('last_event_id')} = %s, {col('length')} = %s, "  # noqa: S608
+        f"{col('hash')} = %s WHERE {col('chain')} = %s",
     }
     return _STATEMENTS.setdefault(connection.vendor, statements)
 

@@ -17,6 +17,7 @@ from inspections.models import Survey
 from inspections.rules import track_for
 from lib.audit import save_audited as _save
 from lib.errors import InvalidInput, NotInScope, RoleForbidden
+from lib.sql import quoted_column, quoted_table
 from unions.models import Federation, Role, Union, User
 from unions.scope import federation_in_scope, union_in_scope, visible_unions
 
@@ -99,34 +100,35 @@ def _case_read_plan(connection: Any, lock: bool) -> tuple[str, list]:
         converters = {}
         for index, field in enumerate(fields):
             columns.append(f"{alias}.{quote(field.column)}")
-            column = field.get_col(alias)
-            functions = connection.ops.get_db_converters(column) + field.get_db_converters(
+            expression = field.get_col(alias)
+            functions = connection.ops.get_db_converters(expression) + field.get_db_converters(
                 connection
             )
             if functions:
-                converters[index] = (column, functions)
+                converters[index] = (expression, functions)
         readers.append((model, [field.attname for field in fields], converters))
 
-    def column(model: Any, name: str) -> str:
-        return quote(model._meta.get_field(name).column)
+    def table(model: Any) -> str:
+        return quoted_table(connection, model)
 
-    pk = quote(Case._meta.pk.column)
+    def column(model: Any, name: str) -> str:
+        return quoted_column(connection, model, name)
+
     # Only the models' quoted table and column names go into the text; the key is a parameter.
     sql = (
-        f"SELECT {', '.join(columns)} FROM {quote(Case._meta.db_table)} c "  # noqa: S608
-        f"INNER JOIN {quote(Union._meta.db_table)} u ON u.{quote(Union._meta.pk.column)} = "
-        f"c.{column(Case, 'union')} "
-        f"INNER JOIN {quote(Federation._meta.db_table)} f ON f.{quote(Federation._meta.pk.column)}"
+        f"SELECT {', '.join(columns)} FROM {table(Case)} c "  # noqa: S608
+        f"INNER JOIN {table(Union)} u ON u.{column(Union, 'id')} = c.{column(Case, 'union')} "
+        f"INNER JOIN {table(Federation)} f ON f.{column(Federation, 'id')}"
         f" = u.{column(Union, 'federation')} "
-        f"INNER JOIN {quote(Campaign._meta.db_table)} cp ON cp.{quote(Campaign._meta.pk.column)}"
+        f"INNER JOIN {table(Campaign)} cp ON cp.{column(Campaign, 'id')}"
         f" = c.{column(Case, 'campaign')}"
     )
     if lock:
         sql += (
-            f" LEFT OUTER JOIN {quote(Survey._meta.db_table)} s ON s.{column(Survey, 'case')} = "
-            f"c.{pk}"
+            f" LEFT OUTER JOIN {table(Survey)} s ON s.{column(Survey, 'case')} = "
+            f"c.{column(Case, 'id')}"
         )
-    sql += f" WHERE c.{pk} = %s"
+    sql += f" WHERE c.{column(Case, 'id')} = %s"
     if lock and connection.features.has_select_for_update:
         sql += " FOR UPDATE OF c" if connection.features.has_select_for_update_of else " FOR UPDATE"
     return sql, readers
