@@ -58,7 +58,7 @@ from psycopg.types.json import Jsonb
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import generate  # noqa: E402
-from servers import start_servers, stop_servers  # noqa: E402
+from servers import cpu_seconds, start_servers, stop_servers  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 HTTP_ERRORS: list[str] = []
@@ -670,7 +670,9 @@ def main() -> int:
             try:
                 two, wall_two = http_run(cases, tokens, ports, 2, transitions)
                 rows.append(("HTTP, 2 daphne, 2 clients", two, len(two) / wall_two))
+                cpu_before = cpu_seconds(processes)
                 http_timings, wall = http_run(cases, tokens, ports, args.clients, transitions)
+                server_cpu_ms = (cpu_seconds(processes) - cpu_before) * 1000 / len(http_timings)
             finally:
                 stop_servers(processes)
             rows.append(
@@ -699,6 +701,7 @@ def main() -> int:
         )
         verdict += (
             f"; bare SQL ÷ HTTP throughput at {args.clients} concurrent: **{http_ratio:.1f}×**"
+            f" (the daphne processes used {server_cpu_ms:.1f} ms of CPU per transition)"
         )
     verdict += (
         f" (goal: within 3×). Round trips per transition, `BEGIN` and `COMMIT` included: "

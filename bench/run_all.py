@@ -30,9 +30,11 @@ QUICK_ARGS = {
     "bench_import.py": ["--unions", "200"],
     "bench_rules.py": ["--n", "2000", "--repeat", "1"],
     "bench_push.py": ["--clients", "50", "--rounds", "3"],
+    "bench_http_cpu.py": ["--db", "bench_quick", "--transitions", "40"],
 }
 FULL_ARGS = {
     "bench_import.py": ["--unions", "20000"],
+    "bench_pages.py": ["--record"],
 }
 
 
