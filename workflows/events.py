@@ -104,9 +104,9 @@ def _statements(connection: Any) -> dict[str, str]:
 
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     statements = {
-        "head": f"SELECT {col('hash')}, {col('length')} FROM {head} "  # noqa: S608
+        "head": f"SELECT {col('hash')}, {col('length')} FROM {head} "  # noqa: S608  # nosec B608
         f"WHERE {col('chain')} = %s{lock}",
-        "move": f"UPDATE {head} SET {col('last_event_id')} = %s, {col('length')} = %s, "  # noqa: S608
+        "move": f"UPDATE {head} SET {col('last_event_id')} = %s, {col('length')} = %s, "  # noqa: S608  # nosec B608
         f"{col('hash')} = %s WHERE {col('chain')} = %s",
     }
     return _STATEMENTS.setdefault(connection.vendor, statements)

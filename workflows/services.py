@@ -116,7 +116,7 @@ def _case_read_plan(connection: Any, lock: bool) -> tuple[str, list]:
 
     # Only the models' quoted table and column names go into the text; the key is a parameter.
     sql = (
-        f"SELECT {', '.join(columns)} FROM {table(Case)} c "  # noqa: S608
+        f"SELECT {', '.join(columns)} FROM {table(Case)} c "  # noqa: S608  # nosec B608
         f"INNER JOIN {table(Union)} u ON u.{column(Union, 'id')} = c.{column(Case, 'union')} "
         f"INNER JOIN {table(Federation)} f ON f.{column(Federation, 'id')}"
         f" = u.{column(Union, 'federation')} "
