@@ -170,7 +170,9 @@ def main() -> int:
         f"`{' '.join(['python', 'bench/bench_pages.py', *sys.argv[1:]])}` on {database}. Django test client "
         f"in-process, DEBUG={settings.DEBUG}, Chinese pages; {args.requests} timed requests per page after 3 "
         f"to warm up. Machine: `nproc` {os.cpu_count()}, {platform.processor() or platform.machine()}, "
-        f"Python {platform.python_version()}. Shared with other engineers' test runs, so expect noise.",
+        f"Python {platform.python_version()}; load average "
+        f"{' / '.join(f'{x:.1f}' for x in os.getloadavg())} (1/5/15 min) when written, which says "
+        "whether other work shared the cores.",
         "",
         f"Data: `load_demo --unions {args.unions}`: {sizes['unions']:,} unions, {sizes['cases']:,} cases, "
         f"{sizes['events']:,} events (loaded in {loaded:.0f} s, not timed below).",
