@@ -714,10 +714,10 @@ def write_section(script: str, body: str) -> None:
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
     marker = f"## {script}"
     start = text.find(marker)
-    section = body.rstrip() + "\n"
+    section = body.rstrip() + "\n\n"
     if start == -1:
         text = text.rstrip() + "\n\n" + section
     else:
         end = text.find("\n## ", start + len(marker))
         text = text[:start] + section + (text[end + 1 :] if end != -1 else "")
-    path.write_text(text, encoding="utf-8")
+    path.write_text(text.rstrip() + "\n", encoding="utf-8")
