@@ -35,7 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import generate  # noqa: E402
-from bench_transitions import PAIR, pick_cases  # noqa: E402
+from bench_transitions import PAIR, pick_cases, post_pair  # noqa: E402
 from servers import SERVERS, cpu_seconds, start_servers, stop_servers  # noqa: E402
 
 
@@ -54,13 +54,7 @@ def in_process(cases, users, tokens, pairs: int) -> tuple[list[float], list[floa
             do_transition(case_id, name, actor=users[officer], comment=comment)
             service.append((time.process_time() - started) * 1000)
         client.credentials(HTTP_AUTHORIZATION=f"Token {tokens[officer]}")
-        for name, comment in PAIR:
-            started = time.process_time()
-            response = client.post(
-                f"/api/v1/cases/{case_id}/transitions/{name}/", {"comment": comment}, format="json"
-            )
-            api.append((time.process_time() - started) * 1000)
-            assert response.status_code == 200, response.content[:300]
+        api += post_pair(client, case_id, clock=time.process_time)
     return service, api
 
 
