@@ -261,8 +261,8 @@ def _event(
     *,
     actor: User,
     action: str,
-    from_state: str,
-    to_state: str,
+    from_stage: str,
+    to_stage: str,
     comment: str = "",
     data: dict[str, Any] | None = None,
     history_id: int | None,
@@ -275,8 +275,8 @@ def _event(
         campaign_id=summary.campaign_id,
         actor=actor,
         action=action,
-        from_stage=from_state,
-        to_stage=to_state,
+        from_stage=from_stage,
+        to_stage=to_stage,
         comment=comment,
         data=data,
         history_id=history_id,
@@ -329,8 +329,8 @@ def do_create_summary(
             summary,
             actor=actor,
             action="create",
-            from_state="",
-            to_state=summary.state,
+            from_stage="",
+            to_stage=summary.state,
             history_id=history_id,
         )
     return summary
@@ -363,8 +363,8 @@ def do_update_summary(
             summary,
             actor=actor,
             action="update",
-            from_state=summary.state,
-            to_state=summary.state,
+            from_stage=summary.state,
+            to_stage=summary.state,
             data={"fields": changed},
             history_id=history_id,
         )
@@ -378,33 +378,26 @@ def available_summary_transitions(summary: CountySummary, user: User) -> list[di
 def do_summary_transition(
     summary_id: int, name: str, *, actor: User, comment: str = ""
 ) -> CountySummary:
-    """Fire ``submit``, ``accept`` or ``return`` (API.md), or raise.
+    """Fire ``submit``, ``accept`` or ``return`` (API.md), or raise (``Machine.run``, as cases
+    and subsidies do).
 
     1. Lock the summary (404 outside scope). 2. 403 if the role may not fire it (a county
     officer only for their own county). 3. 409 from the wrong state or with a condition unmet.
     4. 400 without a comment where one is required. 5. Transition, history, one event.
     """
-    SUMMARY_MACHINE.spec(name)  # an unknown transition is 404 before anything is locked
-    comment = (comment or "").strip()
-    with transaction.atomic():
-        summary = _locked(summary_id, actor)
-        from_state = summary.state
-        SUMMARY_MACHINE.fire(
-            SummaryFlow(summary, actor), name, state=from_state, actor=actor, comment=comment
-        )
-        history_id = _save(summary, actor, comment or name)
-        data = {"late": summary.late} if name == "submit" else None
-        _event(
-            summary,
-            actor=actor,
-            action=name,
-            from_state=from_state,
-            to_state=summary.state,
-            comment=comment,
-            data=data,
-            history_id=history_id,
-        )
-    return summary
+    return SUMMARY_MACHINE.run(
+        name,
+        lock=lambda: _locked(summary_id, actor),
+        actor=actor,
+        comment=comment,
+        record=_transition_event,
+    )
+
+
+def _transition_event(summary: CountySummary, *, action: str, **event: Any) -> Event:
+    """A transition's event; a submission's also says whether it came after the deadline."""
+    data = {"late": summary.late} if action == "submit" else None
+    return _event(summary, action=action, data=data, **event)
 
 
 # --- The board --------------------------------------------------------------------------------

@@ -1,17 +1,21 @@
 """How services fire ``viewflow.fsm`` transitions: one set of checks for cases, subsidies and
 county summaries, so the three answer alike (API.md: 403 role, 409 stage or condition, 400 a
-missing comment) and describe their buttons alike.
+missing comment), describe their buttons alike, and lock, save and record alike
+(``Machine.run``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 from viewflow.fsm import State, TransitionNotAllowed
 
+from .audit import save_audited
 from .errors import Conflict, InvalidInput, NotInScope, RoleForbidden
 
 
@@ -100,6 +104,88 @@ class Machine:
             raise Conflict(
                 getattr(exc, "unmet_message", "") or _("A condition is not met.")
             ) from None
+
+    def run(
+        self,
+        name: str,
+        *,
+        lock: Callable[[], Any],
+        actor: Any,
+        comment: str = "",
+        record: Callable[..., Any],
+        may_act: Callable[[Any, Any], bool] | None = None,
+    ) -> Any:
+        """Fire transition ``name`` on the object ``lock()`` loads, save it and record the event:
+        the one way a service changes a state, so that cases, subsidies and county summaries
+        cannot drift apart in how they lock, check, audit and record (DESIGN.md invariant 1).
+
+        What stays the service's own is passed in: ``lock`` reads and locks the row (and answers
+        404 outside the actor's scope), ``may_act(actor, obj)`` whether the actor works on this
+        object at all, ``record`` the event on the object's chain with its own data.
+
+        1. 404 for an unknown ``name``, before anything is locked.
+        2. In one transaction: ``lock()``, then ``fire`` (403, 409, 400; its body does the
+           step's work).
+        3. Save the fields the transition changed, with the ``auto_now`` timestamps a whole-row
+           save would refresh, and a history row naming the actor and, as the reason, the
+           comment or else the transition's name.
+        4. ``record(obj, actor=, action=, from_stage=, to_stage=, comment=, history_id=)`` (the
+           event's own field names), linked to that history row without reading it back.
+
+        A refusal raises before anything is written; a failure after the save rolls it back.
+        """
+        comment = (comment or "").strip()
+        state = self.spec(name)._state  # the flow's ``State``: its getter reads the object
+        with transaction.atomic():
+            obj = lock()
+            flow = self.flow_class(obj, actor)
+            from_state = state.get(flow)
+            before = _field_values(obj)
+            self.fire(
+                flow,
+                name,
+                state=from_state,
+                actor=actor,
+                comment=comment,
+                may_act=may_act is None or may_act(actor, obj),
+            )
+            history_id = save_audited(
+                obj, actor, comment or name, update_fields=_fields_to_save(obj, before)
+            )
+            record(
+                obj,
+                actor=actor,
+                action=name,
+                from_stage=from_state,
+                to_stage=state.get(flow),
+                comment=comment,
+                history_id=history_id,
+            )
+        return obj
+
+
+@cache
+def _columns(model: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The model's column attributes, and those of them a save sets itself (``auto_now``)."""
+    fields = model._meta.concrete_fields
+    return (
+        tuple(field.attname for field in fields),
+        tuple(field.attname for field in fields if getattr(field, "auto_now", False)),
+    )
+
+
+def _field_values(obj: Any) -> list[Any]:
+    return [getattr(obj, attname) for attname in _columns(type(obj))[0]]
+
+
+def _fields_to_save(obj: Any, before: list[Any]) -> list[str]:
+    """What changed on ``obj`` since ``before`` (a transition's body may change more than the
+    state), and its ``auto_now`` timestamps: the UPDATE writes those columns and no others."""
+    attnames, stamps = _columns(type(obj))
+    changed = [
+        name for name, old in zip(attnames, before, strict=True) if getattr(obj, name) != old
+    ]
+    return [*changed, *stamps]
 
 
 def not_own_step(subject: str, action: str, pk_of: Callable[[Any], int]) -> Callable[[Any], Any]:

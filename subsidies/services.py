@@ -34,8 +34,8 @@ def _event(
     *,
     actor: User,
     action: str,
-    from_state: str,
-    to_state: str,
+    from_stage: str,
+    to_stage: str,
     comment: str = "",
     history_id: int | None,
 ) -> Event:
@@ -48,8 +48,8 @@ def _event(
         federation_id=case.union.federation_id,
         actor=actor,
         action=action,
-        from_stage=from_state,
-        to_stage=to_state,
+        from_stage=from_stage,
+        to_stage=to_stage,
         comment=comment,
         data={"amount": str(application.amount)},
         history_id=history_id,
@@ -89,8 +89,8 @@ def do_create_subsidy(
             application,
             actor=actor,
             action="create",
-            from_state="",
-            to_state=application.state,
+            from_stage="",
+            to_stage=application.state,
             history_id=history_id,
         )
     return application
@@ -152,44 +152,32 @@ def _acts_on(user: User, application: SubsidyApplication) -> bool:
 def do_subsidy_transition(
     application_id: int, name: str, *, actor: User, comment: str = ""
 ) -> SubsidyApplication:
-    """Lock the campaign (so sign-offs against its budget are counted one at a time), then the
-    application; check role, scope and condition; transition; history; event."""
-    SUBSIDY_MACHINE.spec(name)  # an unknown transition is 404 before anything is locked
-    comment = (comment or "").strip()
-    with transaction.atomic():
-        campaign_id = (
-            visible_subsidies(actor)
-            .filter(pk=application_id)
-            .values_list("case__campaign_id", flat=True)
-            .first()
-        )
-        if campaign_id is None:
-            raise NotInScope()
-        Campaign.objects.select_for_update().get(pk=campaign_id)
-        application = (
-            SubsidyApplication.objects.select_for_update(of=("self",))
-            .select_related("case__campaign", "case__union")
-            .get(pk=application_id)
-        )
-        from_state = application.state
-        SUBSIDY_MACHINE.fire(
-            SubsidyFlow(application, actor),
-            name,
-            state=from_state,
-            actor=actor,
-            comment=comment,
-            may_act=_acts_on(actor, application),
-        )
-        history_id = _save(
-            application, actor, comment or name, update_fields=["state", "updated_at"]
-        )
-        _event(
-            application,
-            actor=actor,
-            action=name,
-            from_state=from_state,
-            to_state=application.state,
-            comment=comment,
-            history_id=history_id,
-        )
-    return application
+    """Fire transition ``name`` on the application, or raise: lock, role, scope and condition,
+    transition, history, event (``Machine.run``, as cases and county summaries do)."""
+    return SUBSIDY_MACHINE.run(
+        name,
+        lock=lambda: _locked(application_id, actor),
+        actor=actor,
+        comment=comment,
+        may_act=_acts_on,
+        record=_event,
+    )
+
+
+def _locked(application_id: int, actor: User) -> SubsidyApplication:
+    """The application, locked after its campaign's row, so that sign-offs against the
+    campaign's budget are counted one at a time; 404 outside the actor's scope."""
+    campaign_id = (
+        visible_subsidies(actor)
+        .filter(pk=application_id)
+        .values_list("case__campaign_id", flat=True)
+        .first()
+    )
+    if campaign_id is None:
+        raise NotInScope()
+    Campaign.objects.select_for_update().get(pk=campaign_id)
+    return (
+        SubsidyApplication.objects.select_for_update(of=("self",))
+        .select_related("case__campaign", "case__union")
+        .get(pk=application_id)
+    )

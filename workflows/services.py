@@ -152,45 +152,25 @@ def _works_on(user: User, case: Case) -> bool:
 
 
 def do_transition(case_id: int, name: str, *, actor: User, comment: str = "") -> Case:
-    """Fire transition ``name`` on the case, or raise.
+    """Fire transition ``name`` on the case, or raise (``Machine.run``, as subsidies and county
+    summaries do).
 
     1. Lock the case row (a concurrent caller waits, then sees the new stage and gets 409).
-    2. 404 if outside the actor's scope; 403 if the role may not fire this transition.
+    2. 404 if outside the actor's scope; 403 if the role may not fire this transition or the
+       actor does not work on the case's union.
     3. 409 if the transition does not leave the current stage or a condition is unmet.
     4. 400 if a comment is required and missing.
     5. Run the transition (its body does the step's work), save what changed with history, write
        the event linked to that history row; notifications go out after commit.
     """
-    comment = (comment or "").strip()
-    CASE_MACHINE.spec(name)  # an unknown transition is 404 before anything is locked
-    with transaction.atomic():
-        case = get_case_for_user(actor, case_id, lock=True)
-        from_stage = case.stage
-        before = _values(case)
-        CASE_MACHINE.fire(
-            CaseFlow(case, actor),
-            name,
-            state=from_stage,
-            actor=actor,
-            comment=comment,
-            may_act=_works_on(actor, case),
-        )
-        changed = [field for field, value in _values(case).items() if value != before[field]]
-        history_id = _save(case, actor, comment or name, update_fields=[*changed, "updated_at"])
-        record_case_event(
-            case,
-            actor=actor,
-            action=name,
-            from_stage=from_stage,
-            to_stage=case.stage,
-            comment=comment,
-            history_id=history_id,
-        )
-    return case
-
-
-def _values(case: Case) -> dict[str, Any]:
-    return {field.attname: getattr(case, field.attname) for field in Case._meta.concrete_fields}
+    return CASE_MACHINE.run(
+        name,
+        lock=lambda: get_case_for_user(actor, case_id, lock=True),
+        actor=actor,
+        comment=comment,
+        may_act=_works_on,
+        record=record_case_event,
+    )
 
 
 def do_create_campaign(*, actor: User, data: dict[str, Any]) -> Campaign:
