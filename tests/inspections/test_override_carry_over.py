@@ -5,6 +5,7 @@ the same evidence, and lapses, visibly, when the facts changed."""
 from __future__ import annotations
 
 import json
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -15,6 +16,7 @@ from inspections.models import Assessment, Finding
 from inspections.services import do_override_finding, do_save_survey
 from inspections.survey import example_survey
 from tests.conftest import make_union
+from unions.services import do_update_union
 from workflows.models import Event, Stage
 from workflows.services import do_create_case, do_transition
 
@@ -144,6 +146,25 @@ def test_it_lets_an_override_lapse_when_the_rules_decide_otherwise(case, officer
     assert run2.meets_standard is False
 
 
+def test_it_lets_every_override_lapse_when_the_track_changed(case, officers, xunyang_union):
+    county, _city = officers
+    assessed(case, officers)
+    do_override_finding(case.pk, "N3.3", "unmet", REASON, actor=county)
+    do_transition(case.pk, "submit_assessment", actor=county)
+    do_transition(case.pk, "approve_assessment", actor=officers[1])
+    # Founded 2019, not 2015: under five years on the reference date, so held to 六有.
+    do_update_union(xunyang_union.pk, actor=county, data={"founded_on": date(2019, 3, 1)})
+
+    do_transition(case.pk, "reassess", actor=county)
+
+    run2 = Assessment.objects.filter(case=case).latest()
+    assert run2.track == "six_haves"
+    [lapsed] = run2.lapsed_overrides
+    assert (lapsed["rule"], lapsed["changed"]) == ("N3.3", ["rule"])
+    assert lapsed["auto_outcome"] == ["met", None]
+    assert not run2.findings.filter(carried_over_from__isnull=False).exists()
+
+
 def test_it_counts_the_carried_override_in_the_score(case, officers, campaign):
     county, _city = officers
     union = make_union(county, name="九江市国有资产经营公司工会", ownership="state_owned")
@@ -223,12 +244,13 @@ def test_the_case_page_shows_what_carried_over_and_what_lapsed(case, officers):
     do_override_finding(case.pk, "N3.3", "unmet", REASON, actor=county)
     do_override_finding(case.pk, "N3.4", "unmet", "文体活动记录不全", actor=county)
 
-    reassessed(case, officers, survey_with(culture_activities_last_year=4))
+    reassessed(case, officers, survey_with(culture_activities_last_year=0))
 
     english = page(county, "en").get(f"/cases/{case.pk}/").content.decode()
     assert "(carried over from run 1, the facts being the same)" in english
     assert "Overrides that no longer hold" in english
     assert "文体活动记录不全" in english
+    assert "The rules now decide Unmet (before: Met)." in english
     assert "The evidence changed from" in english
     assert "Overrides of the previous run reviewed" in english  # the timeline's entry
     chinese = page(county, "zh-hans").get(f"/cases/{case.pk}/").content.decode()
