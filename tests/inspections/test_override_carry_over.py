@@ -17,6 +17,7 @@ from inspections.services import do_override_finding, do_save_survey
 from inspections.survey import example_survey
 from tests.conftest import make_union
 from unions.services import do_update_union
+from workflows.management.commands.verify_audit import verify_chains, verify_states
 from workflows.models import Event, Stage
 from workflows.services import do_create_case, do_transition
 
@@ -207,6 +208,7 @@ def test_it_carries_an_override_through_several_runs(case, officers):
         (1, ["N3.3"]),
         (2, ["N3.3"]),
     ]
+    assert list(verify_chains()) == list(verify_states()) == []  # the event chain holds
 
 
 def test_a_new_override_replaces_the_carried_one(case, officers, xunyang_officer_2):
