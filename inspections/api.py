@@ -53,11 +53,14 @@ class FindingSerializer(serializers.Serializer):
     evidence = serializers.CharField()
     auto_outcome = serializers.CharField()
     override_reason = serializers.CharField()
+    carried_over_from = serializers.IntegerField(allow_null=True)
 
 
 class AssessmentView(APIView):
     """The case's current assessment (its newest run of the rules), or an older run with
-    ``?run=N``; ``runs`` lists every run, oldest first, so a reassessment's history shows."""
+    ``?run=N``; ``runs`` lists every run, oldest first, so a reassessment's history shows.
+    A finding's ``carried_over_from`` names the run whose override it kept; ``lapsed_overrides``
+    lists the previous run's overrides that lapsed because the facts changed (``Assessment``)."""
 
     @extend_schema(
         parameters=[OpenApiParameter("run", int, required=False)],
@@ -83,6 +86,7 @@ class AssessmentView(APIView):
                 "areas": summary.areas,
                 "score": str(summary.score) if summary.score is not None else None,
                 "meets_standard": summary.meets_standard,
+                "lapsed_overrides": assessment.lapsed_overrides,
                 "runs": [
                     {"run": r.run, "assessed_on": r.assessed_on.isoformat()}
                     for r in case.assessments.order_by("run").only("run", "assessed_on")

@@ -65,7 +65,15 @@ class MemberEvaluation(models.Model):
 
 class Assessment(models.Model):
     """One run of the rules on a case's survey (``accept_survey`` or ``reassess``). The newest
-    run is the case's current assessment; older ones stay for the history."""
+    run is the case's current assessment; older ones stay for the history.
+
+    ``lapsed_overrides`` lists the officers' overrides of the run before this one that did not
+    carry over because the facts changed (``inspections.services.run_assessment``), so the page
+    and the API can tell the officer which findings to decide again: ``[{"rule", "outcome",
+    "override_reason", "overridden_by": {"username", "name"}, "overridden_at", "changed",
+    "auto_outcome": [before, now], "evidence": [before, now]}]``, where ``changed`` names what
+    differs (``auto_outcome``, ``evidence``, or ``rule`` when the rule is no longer assessed).
+    """
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assessments")
     run = models.PositiveSmallIntegerField(default=1)
@@ -74,6 +82,7 @@ class Assessment(models.Model):
     survey_snapshot = models.JSONField(default=dict)
     score = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)
     meets_standard = models.BooleanField(default=False)
+    lapsed_overrides = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -94,7 +103,11 @@ class Assessment(models.Model):
 
 class Finding(models.Model):
     """One rule's outcome in one assessment. ``auto_outcome`` is what the rule decided;
-    ``outcome`` is what counts, equal to it unless an officer overrode it with a reason."""
+    ``outcome`` is what counts, equal to it unless an officer overrode it with a reason.
+
+    ``carried_over_from`` is the run whose override this finding kept because the rule decided
+    the same on the same evidence (NORMS.md: an override holds until the facts change); the
+    override's reason, officer and time are that run's. A new override clears it."""
 
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="findings")
     rule = models.CharField(max_length=10)
@@ -107,6 +120,7 @@ class Finding(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     overridden_at = models.DateTimeField(null=True, blank=True)
+    carried_over_from = models.PositiveSmallIntegerField(null=True, blank=True)
 
     history = HistoricalRecords()
 

@@ -17,6 +17,7 @@ from simple_history.utils import bulk_create_with_history
 
 from lib.audit import save_audited as _save
 from lib.errors import InvalidInput, RoleForbidden
+from lib.text import join_list
 from unions.models import Role, User
 from workflows.events import record_case_event
 from workflows.models import Case, GuidanceAction, Stage
@@ -217,19 +218,27 @@ def run_assessment(case: Case, *, actor: User | None) -> Assessment:
     """Run the rules of the case's track on its survey as of today and store the findings.
 
     Called by the ``accept_survey`` and ``reassess`` transitions, inside their transaction.
+
+    1. The rules decide each finding afresh.
+    2. Each override of the run before (a confirmation included) carries over to the rule's new
+       finding when the rule decided the same on the same evidence; otherwise it lapses, and the
+       assessment lists it with what changed (``_carry_over_overrides``).
+    3. Score and ``meets_standard`` are counted after that, so a carried override counts.
+    4. One event tells the officers what carried over and what lapsed (``_record_carry_over``).
     """
     survey = survey_of(case)
     data = survey.data if survey else {}
     assessed_on = today()
-    findings = rules.assess(
+    found = rules.assess(
         case.track,
         union_facts(case),
         data,
         assessed_on,
         evaluation_thresholds=case.campaign.evaluation_thresholds,
     )
-    summary = rules.summarize(case.track, {f.rule: f.outcome for f in findings})
     previous = current_assessment(case)
+    findings, lapsed = _carry_over_overrides(found, previous)
+    summary = rules.summarize(case.track, {f.rule: f.outcome for f in findings})
     assessment = Assessment(
         case=case,
         run=(previous.run + 1) if previous else 1,
@@ -238,28 +247,144 @@ def run_assessment(case: Case, *, actor: User | None) -> Assessment:
         survey_snapshot=data,
         score=summary.score,
         meets_standard=summary.meets_standard,
+        lapsed_overrides=lapsed,
         created_by=actor,
     )
     _save(assessment, actor, _("Rules run"))
+    for finding in findings:
+        finding.assessment = assessment
     bulk_create_with_history(
-        [
-            Finding(
-                assessment=assessment,
-                rule=f.rule,
-                area=f.area,
-                auto_outcome=f.outcome,
-                outcome=f.outcome,
-                evidence=f.evidence,
-            )
-            for f in findings
-        ],
-        Finding,
-        default_user=actor,
-        default_change_reason=_("Rules run"),
+        findings, Finding, default_user=actor, default_change_reason=_("Rules run")
     )
     if previous is not None:
+        _record_carry_over(case, previous, findings, lapsed, actor)
         _close_met_guidance(case, summary, actor)
     return assessment
+
+
+def _carry_over_overrides(
+    found: list[rules.Finding], previous: Assessment | None
+) -> tuple[list[Finding], list[dict[str, Any]]]:
+    """The new run's findings (unsaved, without their assessment) and the overrides that lapsed.
+
+    An override holds while the facts it was made on hold: the rule's automatic outcome and its
+    evidence (the input values, in words) are both what they were in the previous run. Then the
+    officer's outcome, reason, name and time carry over, and the history row says from which
+    run. When either differs, the rules' outcome counts again and the override lapses, so an
+    officer never keeps a decision made on facts that are no longer true.
+    """
+    earlier = _overrides_of(previous)
+    findings, lapsed = [], []
+    for result in found:
+        finding = Finding(
+            rule=result.rule,
+            area=result.area,
+            auto_outcome=result.outcome,
+            outcome=result.outcome,
+            evidence=result.evidence,
+        )
+        override = earlier.pop(result.rule, None)
+        if override is not None:
+            same_facts = (override.auto_outcome, override.evidence) == (
+                result.outcome,
+                result.evidence,
+            )
+            if same_facts:
+                _carry(override, finding, previous.run)
+            else:
+                lapsed.append(_lapsed_override(override, result))
+                finding._change_reason = _(
+                    "Rules run; the override of run %(run)d lapsed because the facts changed"
+                ) % {"run": previous.run}
+        findings.append(finding)
+    lapsed += [_lapsed_override(override, None) for override in earlier.values()]
+    return findings, lapsed
+
+
+def _carry(override: Finding, finding: Finding, run: int) -> None:
+    """Give ``finding`` the officer's decision of ``override``, made in ``run``; its history
+    row (``bulk_create_with_history`` reads ``_change_reason``) says where it came from."""
+    finding.outcome = override.outcome
+    finding.override_reason = override.override_reason
+    finding.overridden_by = override.overridden_by
+    finding.overridden_at = override.overridden_at
+    finding.carried_over_from = run
+    finding._change_reason = _("Override carried over from run %(run)d") % {"run": run}
+
+
+def _overrides_of(assessment: Assessment | None) -> dict[str, Finding]:
+    """The findings of ``assessment`` an officer decided (overrode or confirmed), by rule."""
+    if assessment is None:
+        return {}
+    decided = assessment.findings.filter(overridden_at__isnull=False).select_related(
+        "overridden_by"
+    )
+    return {finding.rule: finding for finding in decided.order_by("id")}
+
+
+def _lapsed_override(override: Finding, now: rules.Finding | None) -> dict[str, Any]:
+    """An override that did not carry over, as JSON: what the officer decided and why, and
+    which facts changed (``now`` is ``None`` when the rule is not assessed any more, e.g. after
+    the track changed)."""
+    if now is None:
+        changed = ["rule"]
+    else:
+        changed = [
+            name
+            for name, value in (("auto_outcome", now.outcome), ("evidence", now.evidence))
+            if getattr(override, name) != value
+        ]
+    officer = override.overridden_by
+    return {
+        "rule": override.rule,
+        "outcome": override.outcome,
+        "override_reason": override.override_reason,
+        "overridden_by": {"username": officer.username, "name": officer.name},
+        "overridden_at": override.overridden_at.isoformat(),
+        "changed": changed,
+        "auto_outcome": [override.auto_outcome, now.outcome if now else None],
+        "evidence": [override.evidence, now.evidence if now else None],
+    }
+
+
+def _record_carry_over(
+    case: Case,
+    previous: Assessment,
+    findings: list[Finding],
+    lapsed: list[dict[str, Any]],
+    actor: User | None,
+) -> None:
+    """The case event of a rerun that met earlier overrides: which carried over and which
+    lapsed and why, in its data; in words, in its comment, for the timeline. ``do_transition``
+    records the transition's own event right after this one, in the same transaction."""
+    carried = [f.rule for f in findings if f.carried_over_from is not None]
+    if not carried and not lapsed:
+        return
+    words = []
+    if carried:
+        words.append(
+            _("Overrides carried over from run %(run)d: %(rules)s.")
+            % {"run": previous.run, "rules": join_list(carried)}
+        )
+    if lapsed:
+        words.append(
+            _("Overrides lapsed because the facts changed: %(rules)s.")
+            % {"rules": join_list(item["rule"] for item in lapsed)}
+        )
+    record_case_event(
+        case,
+        actor=actor,
+        action="carry_over_overrides",
+        from_stage=case.stage,
+        to_stage=case.stage,
+        comment=" ".join(words),
+        data={
+            "from_run": previous.run,
+            "run": previous.run + 1,
+            "carried": carried,
+            "lapsed": lapsed,
+        },
+    )
 
 
 def assessment_summary(case: Case) -> rules.Summary | None:
@@ -317,6 +442,7 @@ def do_override_finding(
         finding.override_reason = reason
         finding.overridden_by = actor
         finding.overridden_at = timezone.now()
+        finding.carried_over_from = None
         _save(finding, actor, reason)
         summary = rules.summarize(
             assessment.track, dict(assessment.findings.values_list("rule", "outcome"))

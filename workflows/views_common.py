@@ -145,6 +145,7 @@ def is_htmx(request: HttpRequest) -> bool:
 ACTION_LABELS: dict[str, Any] = {
     "create": gettext_lazy("Case opened"),
     "override": gettext_lazy("Finding overridden"),
+    "carry_over_overrides": gettext_lazy("Overrides of the previous run reviewed"),
     "update_track": gettext_lazy("Track recomputed"),
     "guidance_done": gettext_lazy("Guidance step done"),
     "remind": gettext_lazy("Reminder sent"),
