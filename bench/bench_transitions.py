@@ -12,7 +12,8 @@ waiting in ``survey_review`` (each pair leaves the case as it found it):
    scope and condition checks, the FSM (``submit_survey`` validates the whole survey), save with
    history, the hash-chained event, the chain head, the notifications.
 2. **HTTP**: ``POST /api/v1/cases/{id}/transitions/{name}/`` with a token, against two daphne
-   processes on free ports, from ``--clients`` concurrent clients (each its own cases).
+   processes on free ports: one at a time, alternating pair by pair with the bare writes (as
+   the service does), then from 2 and from ``--clients`` concurrent clients (each its own cases).
 3. **bare SQL**, the physical limit: the same writes as the service, no more and no fewer, each
    a plain psycopg statement, in one transaction, with only the reads those writes need:
 
@@ -35,8 +36,9 @@ waiting in ``survey_review`` (each pair leaves the case as it found it):
    service's work the limit leaves out. One at a time it alternates with the service pair by
    pair, so both meet the same load; then from ``--clients`` connections at once.
 
-Reported: p50/p95 latency, throughput, the ratios service ÷ bare (one at a time) and
-HTTP ÷ bare (concurrent), and the round trips of each. The goal is within 3× of the limit.
+Reported: p50/p95 latency, throughput, the ratios service ÷ bare and HTTP ÷ bare (p50, one at
+a time), bare ÷ HTTP throughput (concurrent), and the round trips of each. The goal is within
+3× of the limit.
 """
 
 from __future__ import annotations
@@ -154,6 +156,27 @@ def profile_service(cases, transitions: int) -> str:
 # --- HTTP ----------------------------------------------------------------------------------
 
 
+def http_pair(conn, case_id: int, token: str) -> list[tuple[float, str]]:
+    """POST the pair's transitions on ``conn``: for each, its milliseconds and, unless it
+    answered 200, what failed."""
+    answers = []
+    for name, comment in PAIR:
+        body = json.dumps({"comment": comment})
+        started = time.perf_counter()
+        conn.request(
+            "POST",
+            f"/api/v1/cases/{case_id}/transitions/{name}/",
+            body=body,
+            headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
+        )
+        response = conn.getresponse()
+        response.read()
+        elapsed = (time.perf_counter() - started) * 1000
+        failure = "" if response.status == 200 else f"{name} {case_id}: {response.status}"
+        answers.append((elapsed, failure))
+    return answers
+
+
 def http_run(
     cases, tokens: dict[int, str], ports: list[int], clients: int, transitions: int
 ) -> tuple[list[float], float]:
@@ -168,25 +191,10 @@ def http_run(
         mine = shares[index]
         for n in range(per_client):
             case_id, officer = mine[n % len(mine)]
-            for name, comment in PAIR:
-                body = json.dumps({"comment": comment})
-                started = time.perf_counter()
-                conn.request(
-                    "POST",
-                    f"/api/v1/cases/{case_id}/transitions/{name}/",
-                    body=body,
-                    headers={
-                        "Authorization": f"Token {tokens[officer]}",
-                        "Content-Type": "application/json",
-                    },
-                )
-                response = conn.getresponse()
-                response.read()
-                elapsed = (time.perf_counter() - started) * 1000
-                with lock:
-                    timings.append(elapsed)
-                    if response.status != 200:
-                        errors.append(f"{name} {case_id}: {response.status}")
+            pair = http_pair(conn, case_id, tokens[officer])
+            with lock:
+                timings.extend(elapsed for elapsed, _failure in pair)
+                errors.extend(failure for _elapsed, failure in pair if failure)
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
     started = time.perf_counter()
@@ -612,6 +620,36 @@ def alternating_run(
     return service, bare_timings
 
 
+def alternating_http_run(
+    url: str,
+    cases,
+    actors: dict[int, BareActor],
+    tokens: dict[int, str],
+    port: int,
+    transitions: int,
+) -> tuple[list[float], list[float]]:
+    """HTTP and the bare writes one at a time, a pair of each in turn on the same case, as
+    ``alternating_run`` does for the service: the cost of one transition through a server
+    against its limit, both under the same load."""
+    import psycopg
+
+    http_timings: list[float] = []
+    bare_timings: list[float] = []
+    server = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    with psycopg.connect(url, autocommit=True) as conn:
+        for n in range(transitions // 2):
+            case_id, officer = cases[n % len(cases)]
+            for elapsed, failure in http_pair(server, case_id, tokens[officer]):
+                http_timings.append(elapsed)
+                if failure:
+                    HTTP_ERRORS.append(failure)
+            for name, comment in PAIR:
+                started = time.perf_counter()
+                bare_transition(conn, case_id, actors[officer], name, comment)
+                bare_timings.append((time.perf_counter() - started) * 1000)
+    return http_timings, bare_timings
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--size", default="city")
@@ -676,6 +714,12 @@ def main() -> int:
             )
             processes, ports = start_servers(database)
             try:
+                http_one, bare_http_one = alternating_http_run(
+                    url, cases, actors, tokens, ports[0], transitions
+                )
+                rows.append(
+                    ("HTTP, one at a time", http_one, len(http_one) / (sum(http_one) / 1000))
+                )
                 two, wall_two = http_run(cases, tokens, ports, 2, transitions)
                 rows.append(("HTTP, 2 daphne, 2 clients", two, len(two) / wall_two))
                 cpu_before = cpu_seconds(processes)
@@ -687,6 +731,14 @@ def main() -> int:
                 (f"HTTP, 2 daphne, {args.clients} clients", http_timings, len(http_timings) / wall)
             )
         rows.append(("bare SQL, one at a time", bare_one, len(bare_one) / (sum(bare_one) / 1000)))
+        if not args.no_http:
+            rows.append(
+                (
+                    "bare SQL, one at a time, beside HTTP",
+                    bare_http_one,
+                    len(bare_http_one) / (sum(bare_http_one) / 1000),
+                )
+            )
         bare_many, wall = bare_run(url, cases, actors, transitions, args.clients)
         rows.append((f"bare SQL, {args.clients} connections", bare_many, len(bare_many) / wall))
     finally:
@@ -707,7 +759,10 @@ def main() -> int:
             by_label[f"bare SQL, {args.clients} connections"][1]
             / by_label[f"HTTP, 2 daphne, {args.clients} clients"][1]
         )
+        http_one_ratio = generate.percentile(http_one, 50) / generate.percentile(bare_http_one, 50)
         verdict += (
+            f"; HTTP ÷ bare SQL, p50 one at a time (alternating pair by pair): "
+            f"**{http_one_ratio:.1f}×**"
             f"; bare SQL ÷ HTTP throughput at {args.clients} concurrent: **{http_ratio:.1f}×**"
             f" (the daphne processes used {server_cpu_ms:.1f} ms of CPU per transition)"
         )
