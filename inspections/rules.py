@@ -756,39 +756,24 @@ def n1_1(u: Mapping[str, Any], s: Mapping[str, Any], on: date) -> Finding:
             "N1.1", NOT_APPLICABLE, f"职工 {employees} 人 < 200，本条适用于职工二百人以上的企业工会"
         )
     head = f"职工 {employees} 人 ≥ 200"
-    offences = []
-    missing = []
-    chair = _group(s, "chair")
-    for key, role in _CONFLICTS:
-        value = chair.get(key)
-        if value is True:
-            offences.append(f"主席为{role}")
-        elif value is not False:
-            missing.append(f"主席是否为{role}")
+    offences, missing = _conflicts(_group(s, "chair"), "主席")
     committee = _group(s, "committee")
-    if committee.get("exists") is not False:
-        members = committee.get("members")
-        if not isinstance(members, list):
-            missing.append(FIELD_NAMES_ZH["committee.members"])
-        else:
-            for number, member in enumerate(members, start=1):
-                if not isinstance(member, dict):
-                    missing.append(f"第 {number} 名委员的情况")
-                    continue
-                name = member.get("name")
-                who = f"委员{name}" if type(name) is str and name else f"第 {number} 名委员"
-                for key, role in _CONFLICTS:
-                    value = member.get(key)
-                    if value is True:
-                        offences.append(f"{who}为{role}")
-                    elif value is not False:
-                        missing.append(f"{who}是否为{role}")
+    exists = _flag(committee, "exists")
+    if exists is None:
+        missing.append(FIELD_NAMES_ZH["committee.exists"])
+    # While it is unknown whether the committee exists, its listed members decide nothing: were
+    # there no committee, only the chair would count. Their conflicts are shown to the officer.
+    noted: list[str] = []
+    if exists is not False:
+        member_offences, member_missing = _member_conflicts(committee)
+        (offences if exists else noted).extend(member_offences)
+        missing += member_missing
+    checks: list[tuple[Any, str]] = []
     if offences:
-        checks = [(False, "、".join(offences))]
-    elif missing:
-        checks = []
-    else:
-        checks = [(True, "工会委员会成员（含主席）中无企业行政负责人、合伙人及其近亲属")]
+        checks.append((False, "、".join(offences)))
+    elif not missing:
+        checks.append((True, "工会委员会成员（含主席）中无企业行政负责人、合伙人及其近亲属"))
+    checks.extend((_INFO, text) for text in noted)
     checks.extend((None, text) for text in missing)
     return _verdict("N1.1", checks, head)
 
@@ -798,6 +783,40 @@ _CONFLICTS = (
     ("is_partner", "合伙人"),
     ("is_relative_of_admin", "行政负责人或合伙人的近亲属"),
 )
+
+
+def _conflicts(person: Mapping[str, Any], who: str) -> tuple[list[str], list[str]]:
+    """(conflicts found, flags unanswered) of the chair or one committee member, for N1.1."""
+    offences = []
+    missing = []
+    for key, role in _CONFLICTS:
+        value = person.get(key)
+        if value is True:
+            offences.append(f"{who}为{role}")
+        elif value is not False:
+            missing.append(f"{who}是否为{role}")
+    return offences, missing
+
+
+def _member_conflicts(committee: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """``_conflicts`` of every listed committee member; the list itself missing is one gap."""
+    members = committee.get("members")
+    if not isinstance(members, list):
+        return [], [FIELD_NAMES_ZH["committee.members"]]
+    offences: list[str] = []
+    missing: list[str] = []
+    for number, member in enumerate(members, start=1):
+        if not isinstance(member, dict):
+            missing.append(f"第 {number} 名委员的情况")
+            continue
+        name = member.get("name")
+        who = f"委员{name}" if type(name) is str and name else f"第 {number} 名委员"
+        found, unanswered = _conflicts(member, who)
+        offences += found
+        missing += unanswered
+    return offences, missing
+
+
 _RANK_OWNERSHIPS = ("state_owned", "collective", "state_controlled")
 
 

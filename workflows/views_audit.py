@@ -151,6 +151,7 @@ def events_queryset(request: HttpRequest) -> tuple[QuerySet[Event], dict[str, An
         | {
             "create",
             "override",
+            "carry_over_overrides",
             "update_track",
             "remind",
             "submit",

@@ -300,6 +300,9 @@ def test_it_says_why_an_evaluation_cannot_be_graded():
         ({"committee.members": DROP}, {}, NEEDS_REVIEW),
         ({"committee.members": []}, {}, MET),
         ({"committee.exists": False, "committee.members": DROP}, {}, MET),
+        ({"committee.exists": DROP}, {}, NEEDS_REVIEW),
+        ({"committee.exists": None, "committee.members": []}, {}, NEEDS_REVIEW),
+        ({"committee.exists": None, "chair.is_partner": True}, {}, UNMET),
         ({"employees": DROP}, {}, NEEDS_REVIEW),
         ({}, {"union_type": "institution"}, NOT_APPLICABLE),
         ({}, {"union_type": DROP}, NEEDS_REVIEW),
@@ -323,6 +326,32 @@ def test_it_names_the_committee_member_who_may_not_serve():
 
     assert result.outcome == UNMET
     assert result.evidence == "职工 320 人 ≥ 200，委员赵六为合伙人"
+
+
+def test_it_does_not_find_n1_1_met_when_it_is_unknown_whether_the_committee_exists():
+    """Found by hypothesis: the example without ``committee.exists`` gave met."""
+    survey = example_survey()
+    del survey["committee"]["exists"]
+
+    (result,) = [f for f in assess(SIX_NORMS, dict(EXAMPLE_UNION), survey, ON) if f.rule == "N1.1"]
+
+    assert result.outcome == NEEDS_REVIEW
+    assert result.evidence == "职工 320 人 ≥ 200，缺少：是否建立工会委员会，需人工核实"
+
+
+def test_it_notes_but_does_not_count_members_of_a_committee_that_may_not_exist():
+    """Were there no committee, only the chair would count: a listed member's conflict cannot
+    make N1.1 unmet while ``committee.exists`` is unanswered."""
+    members = [{"name": "赵六", "is_admin_head": True, "is_partner": False}]
+    unknown = finding("N1.1", {"committee.exists": DROP, "committee.members": members})
+    absent = finding("N1.1", {"committee.exists": False, "committee.members": members})
+
+    assert unknown.outcome == NEEDS_REVIEW
+    assert unknown.evidence == (
+        "职工 320 人 ≥ 200，委员赵六为企业行政负责人；"
+        "缺少：是否建立工会委员会、委员赵六是否为行政负责人或合伙人的近亲属，需人工核实"
+    )
+    assert absent.outcome == MET
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 
+from inspections.services import do_override_finding
 from tests.conftest import WUNING, make_union
+from tests.inspections.test_override_carry_over import REASON, assessed, reassessed
 from tests.pages.conftest import moment, walk
 from unions.services import do_update_union
 from workflows.models import Event, Stage
@@ -74,6 +76,27 @@ def test_it_filters_events_by_actor_county_union_kind_and_dates(
     assert {e.case_id for e in events(client, "from=2022-09-02&to=2022-09-02")} == {wuning_case.pk}
     assert events(client, "from=2022-09-04&to=2022-12-31") == []
     assert what("to=2022-08-31") == xunyang | wuning  # registered and opened on 31 Aug
+
+
+def test_it_offers_and_filters_by_the_review_of_the_previous_runs_overrides(
+    login, auditor, case, xunyang_officer, federation_officer
+):
+    officers = (xunyang_officer, federation_officer)
+    assessed(case, officers)
+    do_override_finding(case.pk, "N3.3", "unmet", REASON, actor=xunyang_officer)
+    reassessed(case, officers)
+    client = login(auditor)
+
+    page = client.get("/audit/").content.decode()
+    filtered = events(client, "kind=carry_over_overrides")
+
+    assert re.search(
+        r'<option value="carry_over_overrides">\s*Overrides of the previous run reviewed</option>',
+        page,
+    )
+    assert [(e.action, e.case_id, e.data["carried"]) for e in filtered] == [
+        ("carry_over_overrides", case.pk, ["N3.3"])
+    ]
 
 
 def test_it_shows_the_field_changes_behind_an_event(login, auditor, history):

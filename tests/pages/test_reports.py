@@ -11,7 +11,9 @@ from django.test import RequestFactory
 
 from inspections.models import CountySummary
 from inspections.pdf import render_pdf, static_only_fetcher
+from inspections.services import do_override_finding
 from inspections.summaries import do_create_summary, do_summary_transition, do_update_summary
+from tests.inspections.test_override_carry_over import REASON, assessed, reassessed
 from tests.pages.conftest import walk
 from workflows.models import Event, Stage
 from workflows.views_reports import _report_context
@@ -35,6 +37,25 @@ def test_it_prints_the_assessment_report_with_clauses_and_evidence(
     assert "队伍建设" in page and "N5.5" in page
     assert 'href="/static/css/report.css"' in page
     assert "County federation (seal)" in page
+
+
+def test_it_notes_an_override_carried_over_from_the_previous_run(
+    login, case, xunyang_officer, federation_officer
+):
+    officers = (xunyang_officer, federation_officer)
+    assessed(case, officers)
+    do_override_finding(case.pk, "N3.3", "unmet", REASON, actor=xunyang_officer)
+    client = login(xunyang_officer)
+    run_1 = client.get(f"/cases/{case.pk}/report/").content.decode()
+
+    reassessed(case, officers)
+    english = client.get(f"/cases/{case.pk}/report/").content.decode()
+    client.cookies["django_language"] = "zh-hans"
+    chinese = client.get(f"/cases/{case.pk}/report/").content.decode()
+
+    assert REASON in run_1 and "carried over" not in run_1
+    assert "(carried over from run 1, the facts being the same)" in english
+    assert "（情况未变，沿用第 1 轮的调整）" in chinese
 
 
 def test_it_has_no_report_before_the_assessment(login, case, xunyang_officer):
