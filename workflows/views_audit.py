@@ -41,6 +41,7 @@ from workflows.history import HISTORY_META, SKIP_FIELDS, _flat
 from .flows import TRANSITION_NAMES
 from .models import Campaign, Case, Event, GuidanceAction, Stage
 from .views_common import (
+    ACTION_LABELS,
     EXPORT_LIMIT,
     action_label,
     display_value,
@@ -146,23 +147,9 @@ def events_queryset(request: HttpRequest) -> tuple[QuerySet[Event], dict[str, An
     if end:
         qs = qs.filter(created_at__lt=_start_of(end + timedelta(days=1)))
     qs = qs.order_by("-created_at", "-id")
-    kinds = sorted(
-        set(TRANSITION_NAMES)
-        | {
-            "create",
-            "override",
-            "carry_over_overrides",
-            "update_track",
-            "remind",
-            "submit",
-            "sign_off",
-            "reject",
-            "disburse",
-            "accept",
-            "return",
-            "update",
-        }
-    )
+    # Every action an event can name: the case transitions and the other actions with words
+    # (ACTION_LABELS' keys without a subject), so a new labelled action is offered at once.
+    kinds = sorted(set(TRANSITION_NAMES) | {name for name in ACTION_LABELS if "." not in name})
     filters = {
         "actors": User.objects.exclude(role="").order_by("role", "username"),
         "actor": actor,

@@ -148,6 +148,7 @@ ACTION_LABELS: dict[str, Any] = {
     "carry_over_overrides": gettext_lazy("Overrides of the previous run reviewed"),
     "update_track": gettext_lazy("Track recomputed"),
     "guidance_done": gettext_lazy("Guidance step done"),
+    "visit": gettext_lazy("Inspection visit recorded"),
     "remind": gettext_lazy("Reminder sent"),
     "case.create": gettext_lazy("Case opened"),
     "case.update": gettext_lazy("Case changed"),

@@ -99,6 +99,29 @@ def test_it_offers_and_filters_by_the_review_of_the_previous_runs_overrides(
     ]
 
 
+def test_it_offers_every_action_that_has_words_and_every_transition(login, auditor):
+    from workflows.flows import TRANSITION_NAMES
+    from workflows.views_common import ACTION_LABELS
+
+    page = login(auditor).get("/audit/").content.decode()
+    offered = set(re.findall(r'<option value="([a-z_]+)">', page))
+
+    assert set(TRANSITION_NAMES) <= offered
+    assert {"visit", "guidance_done", "override", "remind"} <= offered
+    assert {name for name in ACTION_LABELS if "." not in name} <= offered
+
+
+def test_it_names_an_inspection_visit_in_words():
+    from django.utils import translation
+
+    from workflows.views_common import action_label
+
+    with translation.override("zh-hans"):
+        assert action_label("visit") == "实地检查已记录"
+    with translation.override("en"):
+        assert action_label("visit") == "Inspection visit recorded"
+
+
 def test_it_shows_the_field_changes_behind_an_event(login, auditor, history):
     case, _ = history
     event = Event.objects.get(case=case, action="accept_survey")
