@@ -465,7 +465,10 @@ class InspectionWriter:
                 overrides[rule] = at
                 self._score(assessment, outcomes, at, "~", SETTLED, actor)
         self.rows["assessment"].append(assessment)
-        self.runs.append((assessment["id"], self.next_ids["finding"], findings, overrides, actor))
+        first = self.next_ids["finding"]
+        self.runs.append(
+            (assessment["id"], first, findings, assessment["created_at"], overrides, actor)
+        )
         self.next_ids["finding"] += len(findings)
         return list(overrides.items())
 
@@ -480,9 +483,9 @@ class InspectionWriter:
         )
 
     def _findings(self):
-        """(a finding as the rules wrote it, when it was written, when the officer confirmed it
-        or None, the officer)."""
-        for assessment_id, first, findings, overrides, actor in self.runs:
+        """(a finding as the rules wrote it, when, when the officer confirmed it or None, the
+        officer)."""
+        for assessment_id, first, findings, at, overrides, actor in self.runs:
             for n, finding in enumerate(findings):
                 row = {
                     "id": first + n,
@@ -494,7 +497,7 @@ class InspectionWriter:
                     "evidence": finding.evidence,
                     "override_reason": "",
                 }
-                yield row, overrides.get(finding.rule), actor
+                yield row, at, overrides.get(finding.rule), actor
 
     def _confirmed(self, row: dict, when: datetime, actor: int) -> dict:
         return {
@@ -505,9 +508,8 @@ class InspectionWriter:
             "overridden_at": when,
         }
 
-    def _finding_history(self, created: dict[int, datetime]):
-        for row, when, actor in self._findings():
-            at = created[row["assessment_id"]]
+    def _finding_history(self):
+        for row, at, when, actor in self._findings():
             yield history_row(row, self._id("finding_history"), at, "+", "Rules run", actor)
             if when is not None:
                 confirmed = self._confirmed(row, when, actor)
@@ -515,16 +517,15 @@ class InspectionWriter:
 
     def copy(self, copier: Copier) -> int:
         """Copy what was written since the last call; the number of rows."""
-        created = {a["id"]: a["created_at"] for a in self.rows["assessment"]}
         n = sum(copier.copy(self.models[name], self.rows[name]) for name in self.LISTED)
         n += copier.copy(
             self.models["finding"],
             (
                 self._confirmed(row, when, actor) if when else row
-                for row, when, actor in self._findings()
+                for row, _at, when, actor in self._findings()
             ),
         )
-        n += copier.copy(self.models["finding_history"], self._finding_history(created))
+        n += copier.copy(self.models["finding_history"], self._finding_history())
         self.rows = {name: [] for name in self.LISTED}
         self.runs = []
         return n
