@@ -3,6 +3,7 @@
     python bench/bench_lists.py                 # city and province (generated if missing)
     python bench/bench_lists.py --sizes city
     python bench/bench_lists.py --quick         # the 2,000-union database, a few requests each
+    python bench/bench_lists.py --sizes city --db bench_city_x   # another city, not recorded
 
 For each URL, as a federation officer (city-wide: the largest scope) and a county officer:
 p50 and p95 latency over ``--repeat`` requests through Django's test client in this process
@@ -85,8 +86,11 @@ def figures_line(repeat: int) -> str:
     )
 
 
-def run_size(size: str, repeat: int) -> list[str]:
-    generate.use_database(size)
+def run_size(size: str, repeat: int, database: str | None = None) -> list[str]:
+    if database:
+        generate.setup_django(database)
+    else:
+        generate.use_database(size)
     import logging
 
     logging.getLogger("django.request").setLevel(logging.ERROR)  # the 403s below are expected
@@ -167,8 +171,18 @@ def main() -> int:
     parser.add_argument("--sizes", default="city,province")
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--quick", action="store_true", help="the quick database, 5 requests each")
+    parser.add_argument(
+        "--db",
+        help="measure this database (generated beforehand, one size) instead of bench_<size>; "
+        "the results are printed, not written to RESULTS.md",
+    )
     args = parser.parse_args()
     sizes = ["quick"] if args.quick else args.sizes.split(",")
+    if args.db:
+        if len(sizes) > 1:
+            parser.error("--db measures one database: give one size")
+        run_size(sizes[0], repeat=args.repeat, database=args.db)
+        return 0
     repeat = 5 if args.quick else args.repeat
     if len(sizes) > 1:  # Django binds to one database per process: one process per size
         import subprocess

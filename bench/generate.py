@@ -13,12 +13,18 @@ Everything is what the application itself would have written, only written in bu
 
 1. officers and campaigns through the services (a handful of rows);
 2. unions, cases, surveys, subsidies with their simple-history rows (``+`` on creation, ``~`` on
-   each change, actor and reason set), streamed with ``COPY``;
+   each change, actor and reason set), streamed with ``COPY``; the member evaluation (会员评家)
+   each submitted survey reports, and each run of the rules (``accept_survey``, ``reassess``):
+   its assessment and one finding per rule of the case's track, computed by
+   ``inspections.rules`` on the survey, with the officer's confirmation of what needed review
+   before the case was submitted (``override`` events);
 3. one event per business action (``create``, each transition, the subsidy's steps), each
    hashed into its subject's chain in Python with ``Event.compute_hash`` and the chain's head
    written, so ``manage.py verify_audit`` passes on the result;
 4. per case a path through the stage machine of API.md: past campaigns mostly closed (some
-   returned once or twice), the current campaign spread over the stages like a live one.
+   returned once or twice), the current campaign spread over the stages like a live one; a fifth
+   of the cases that reached guidance were assessed again after it (the first run lacking one
+   thing); surveys vary by their ballots' grade and, for a quarter, one unmet requirement.
 
 Columns come from the models' ``_meta``, so a field added later gets its default without a
 change here. Prints one line per table with its row count and the seconds it took.
@@ -27,6 +33,7 @@ change here. Prints one line per table with its row count and the seconds it too
 from __future__ import annotations
 
 import argparse
+import copy
 import itertools
 import json
 import os
@@ -71,6 +78,32 @@ ORDER = [
     "subsidy",
     "closed",
 ]
+# The ballots of the member evaluation (会员评家) a survey reports (satisfied, basically satisfied,
+# unsatisfied), by the grade NORMS.md's plurality rule gives them, and the share of surveys
+# reporting each grade, in percent; None: no ballots, no evaluation, the evaluation rule needs
+# review.
+BALLOTS = {
+    "satisfied": (210, 70, 5),
+    "basically_satisfied": (90, 170, 25),
+    "unsatisfied": (30, 80, 160),
+}
+GRADE_WEIGHTS = {"satisfied": 70, "basically_satisfied": 22, "unsatisfied": 5, None: 3}
+# What a survey may lack, per track: one survey answer that fails one rule (inspections.rules).
+DEFECTS = {
+    "six_haves": (
+        ("funds.independent_account", False),
+        ("chair.elected_lawfully", False),
+        ("activities_last_year", 0),
+    ),
+    "six_norms": (
+        ("archives_complete", False),
+        ("home.library", False),
+        ("work_briefing", False),
+    ),
+}
+DEFECT_SHARE = 0.25  # of the assessed surveys (a model union's has none)
+REASSESSED_SHARE = 0.2  # of the cases that reached guidance: assessed again after it
+SETTLED = "已现场核实，符合要求"  # an officer's reason for confirming a finding that needed review
 # (transition, from, to, who: county/federation)
 FORWARD = [
     ("submit_survey", "survey", "survey_review", "county"),
@@ -200,8 +233,11 @@ def next_id(model) -> int:
     return (model.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
 
 
-def stage_path(target: str, returns: int) -> list[tuple[str, str, str, str]]:
-    """The transitions that take a new case to ``target``; the survey returned ``returns`` times."""
+def stage_path(
+    target: str, returns: int, *, reassessed: bool = False
+) -> list[tuple[str, str, str, str]]:
+    """The transitions that take a new case to ``target``; the survey returned ``returns`` times
+    and, when ``reassessed``, the case assessed again after its first guidance."""
     path = []
     for name, source, dest, who in FORWARD:
         if ORDER.index(dest) > ORDER.index(target):
@@ -212,6 +248,8 @@ def stage_path(target: str, returns: int) -> list[tuple[str, str, str, str]]:
                 ("return_survey", "survey_review", "survey", "county"),
                 ("submit_survey", "survey", "survey_review", "county"),
             ] * returns
+        if name == "approve_assessment" and reassessed:
+            path += [("reassess", "guidance", "assessment", "county"), *FORWARD[2:4]]
     if target == "closed":
         path = [p for p in path if ORDER.index(p[2]) <= ORDER.index("guidance")]
         path.append(("close", "guidance", "closed", "federation"))
@@ -292,13 +330,214 @@ class EventWriter:
         ]
 
 
+class Surveys:
+    """A campaign's survey answers: NORMS.md's example as of the campaign's reference date (with
+    the volunteer team N1.6 asks of township and park unions), varied by the ballots it reports
+    and at most one defect. Each variant is built and serialized once."""
+
+    def __init__(self, base: dict):
+        self.base = base
+        self.variants: dict[tuple, tuple[dict, str]] = {}
+
+    def get(self, grade: str | None, defect: tuple[str, object] | None) -> tuple[dict, str]:
+        key = (grade, defect)
+        if key not in self.variants:
+            data = copy.deepcopy(self.base)
+            if grade is None:
+                del data["member_evaluation"]
+            else:
+                satisfied, basically, unsatisfied = BALLOTS[grade]
+                data["member_evaluation"].update(
+                    satisfied=satisfied, basically_satisfied=basically, unsatisfied=unsatisfied
+                )
+            if defect is not None:
+                path, value = defect
+                *parents, leaf = path.split(".")
+                target = data
+                for parent in parents:
+                    target = target[parent]
+                target[leaf] = value
+            self.variants[key] = (data, json.dumps(data, ensure_ascii=False))
+        return self.variants[key]
+
+
+def choose_survey(rng: random.Random, track: str, target: str, reassessed: bool) -> tuple:
+    """The grade a case's survey reports, and the defect of its first and of its last assessment.
+
+    Only a case not yet past the assessment stage may lack ballots: an officer settling the
+    findings before submitting would not confirm an evaluation never held. A model union (selection, subsidy) meets the standard; a
+    reassessed case was found lacking the first time."""
+    model = target in ("selection", "subsidy")
+    allowed = {
+        grade: weight
+        for grade, weight in GRADE_WEIGHTS.items()
+        if (grade is not None or ORDER.index(target) <= ORDER.index("assessment"))
+        and not (model and grade == "unsatisfied")
+    }
+    grade = rng.choices(list(allowed), list(allowed.values()))[0]
+    last = None
+    if not model and rng.random() < DEFECT_SHARE:
+        last = rng.choice(DEFECTS[track])
+    first = rng.choice(DEFECTS[track]) if reassessed else last
+    return grade, first, last
+
+
+class InspectionWriter:
+    """Member evaluations, assessments and findings as ``submit_survey``, ``accept_survey`` /
+    ``reassess`` and ``do_override_finding`` write them, with their history rows: each run's
+    findings come from ``inspections.rules`` on the survey the case had then. Findings (millions
+    at a province's size) are kept as the rules returned them and made rows only while copied."""
+
+    LISTED = ("evaluation", "evaluation_history", "assessment", "assessment_history")
+
+    def __init__(self, rules, models: dict):
+        self.rules = rules
+        self.models = models
+        self.next_ids = {name: next_id(model) for name, model in models.items()}
+        self.evaluated: set[tuple[int, int]] = set()
+        self.rows: dict[str, list[dict]] = {name: [] for name in self.LISTED}
+        self.runs: list[tuple] = []
+
+    def _id(self, name: str) -> int:
+        self.next_ids[name] += 1
+        return self.next_ids[name] - 1
+
+    def evaluate(self, union_id: int, data: dict, at: datetime, actor: int) -> None:
+        """The union's evaluation of the year it was held, once (a resubmission writes nothing)."""
+        ballots = data.get("member_evaluation")
+        if ballots is None:
+            return
+        held_on = date.fromisoformat(ballots["held_on"])
+        if (union_id, held_on.year) in self.evaluated:
+            return
+        self.evaluated.add((union_id, held_on.year))
+        counts = (ballots["satisfied"], ballots["basically_satisfied"], ballots["unsatisfied"])
+        row = {
+            "id": self._id("evaluation"),
+            "union_id": union_id,
+            "year": held_on.year,
+            "held_on": held_on,
+            "written": ballots["written"],
+            "satisfied": counts[0],
+            "basically_satisfied": counts[1],
+            "unsatisfied": counts[2],
+            "grade": self.rules.evaluation_grade(*counts) or "",
+        }
+        self.rows["evaluation"].append(row)
+        history_id = self._id("evaluation_history")
+        self.rows["evaluation_history"].append(
+            history_row(row, history_id, at, "+", "Member evaluation recorded", actor)
+        )
+
+    def assess(
+        self, case: dict, run: int, union: dict, survey: tuple[dict, str], at, actor, *, settle
+    ):
+        """Run ``run`` of the rules on ``survey`` (data, JSON). With ``settle`` (the case is
+        submitted next) the officer confirms each finding that needs review, a minute apart.
+        Returns the confirmed rules and when, for their events."""
+        from django.utils import timezone
+
+        data, data_json = survey
+        facts = {
+            "union_type": union["union_type"],
+            "ownership": union["ownership"] or None,
+            "park_level": union["park_level"] or None,
+        }
+        assessed_on = timezone.localdate(at)
+        findings = self.rules.assess(case["track"], facts, data, assessed_on)
+        outcomes = {f.rule: f.outcome for f in findings}
+        assessment = {
+            "id": self._id("assessment"),
+            "case_id": case["id"],
+            "run": run,
+            "track": case["track"],
+            "assessed_on": assessed_on,
+            "survey_snapshot": data_json,
+            "created_by_id": actor,
+            "created_at": at,
+        }
+        self._score(assessment, outcomes, at, "+", "Rules run", actor)
+        overrides = {}
+        if settle:
+            for rule in [r for r, o in outcomes.items() if o == self.rules.NEEDS_REVIEW]:
+                at += timedelta(minutes=1)
+                outcomes[rule] = self.rules.MET
+                overrides[rule] = at
+                self._score(assessment, outcomes, at, "~", SETTLED, actor)
+        self.rows["assessment"].append(assessment)
+        first = self.next_ids["finding"]
+        self.runs.append(
+            (assessment["id"], first, findings, assessment["created_at"], overrides, actor)
+        )
+        self.next_ids["finding"] += len(findings)
+        return list(overrides.items())
+
+    def _score(self, assessment: dict, outcomes: dict, at, kind: str, reason: str, actor) -> None:
+        """Score the assessment on ``outcomes``; its history row as of ``at``."""
+        summary = self.rules.summarize(assessment["track"], outcomes)
+        assessment["score"] = summary.score
+        assessment["meets_standard"] = summary.meets_standard
+        history_id = self._id("assessment_history")
+        self.rows["assessment_history"].append(
+            history_row(assessment, history_id, at, kind, reason, actor)
+        )
+
+    def _findings(self):
+        """(a finding as the rules wrote it, when, when the officer confirmed it or None, the
+        officer)."""
+        for assessment_id, first, findings, at, overrides, actor in self.runs:
+            for n, finding in enumerate(findings):
+                row = {
+                    "id": first + n,
+                    "assessment_id": assessment_id,
+                    "rule": finding.rule,
+                    "area": finding.area,
+                    "auto_outcome": finding.outcome,
+                    "outcome": finding.outcome,
+                    "evidence": finding.evidence,
+                    "override_reason": "",
+                }
+                yield row, at, overrides.get(finding.rule), actor
+
+    def _confirmed(self, row: dict, when: datetime, actor: int) -> dict:
+        return {
+            **row,
+            "outcome": self.rules.MET,
+            "override_reason": SETTLED,
+            "overridden_by_id": actor,
+            "overridden_at": when,
+        }
+
+    def _finding_history(self):
+        for row, at, when, actor in self._findings():
+            yield history_row(row, self._id("finding_history"), at, "+", "Rules run", actor)
+            if when is not None:
+                confirmed = self._confirmed(row, when, actor)
+                yield history_row(confirmed, self._id("finding_history"), when, "~", SETTLED, actor)
+
+    def copy(self, copier: Copier) -> int:
+        """Copy what was written since the last call; the number of rows."""
+        n = sum(copier.copy(self.models[name], self.rows[name]) for name in self.LISTED)
+        n += copier.copy(
+            self.models["finding"],
+            (
+                self._confirmed(row, when, actor) if when else row
+                for row, _at, when, actor in self._findings()
+            ),
+        )
+        n += copier.copy(self.models["finding_history"], self._finding_history())
+        self.rows = {name: [] for name in self.LISTED}
+        self.runs = []
+        return n
+
+
 def generate(args) -> None:
     from django.contrib.auth.hashers import make_password
     from django.core.management.color import no_style
     from django.db import connection, transaction
 
-    from inspections.models import Survey
-    from inspections.rules import track_for
+    from inspections import rules
+    from inspections.models import Assessment, Finding, MemberEvaluation, Survey
     from lib.demo_survey import full_survey
     from subsidies.models import SubsidyApplication
     from unions import uscc
@@ -440,8 +679,18 @@ def generate(args) -> None:
         )
     tick("unions (+ history)", len(unions), t)
 
-    # 3. Cases, their history, events and chains; surveys; subsidies ---------------------------
-    survey_json = json.dumps(full_survey(on=date(CURRENT_YEAR, 9, 1)), ensure_ascii=False)
+    # 3. Cases, their history, events and chains; surveys, evaluations, assessments; subsidies --
+    inspections = InspectionWriter(
+        rules,
+        {
+            "evaluation": MemberEvaluation,
+            "evaluation_history": MemberEvaluation.history.model,
+            "assessment": Assessment,
+            "assessment_history": Assessment.history.model,
+            "finding": Finding,
+            "finding_history": Finding.history.model,
+        },
+    )
     case_id, hist_id, event_id = next_id(Case), next_id(Case.history.model), next_id(Event)
     survey_id, survey_hist_id = next_id(Survey), next_id(Survey.history.model)
     subsidy_id, subsidy_hist_id = (
@@ -452,6 +701,7 @@ def generate(args) -> None:
         t = time.monotonic()
         current = campaign.year == CURRENT_YEAR
         plan = CURRENT_PLAN if current else PAST_PLAN
+        surveys_of = Surveys({**full_survey(on=campaign.reference_date), "volunteer_team": True})
         writer = EventWriter(Event, event_id)
         cases, case_history = [], []
         surveys, survey_history, subsidies, subsidy_history = [], [], [], []
@@ -461,7 +711,11 @@ def generate(args) -> None:
             at = datetime(campaign.year, 6, 1, 1, tzinfo=UTC) + timedelta(
                 minutes=rng.randint(0, 60 * 24 * 20)
             )
-            track = track_for(u["founded_on"], campaign.reference_date)
+            track = rules.track_for(u["founded_on"], campaign.reference_date)
+            reassessed = (
+                ORDER.index(target) >= ORDER.index("guidance") and rng.random() < REASSESSED_SHARE
+            )
+            grade, first_defect, last_defect = choose_survey(rng, track, target, reassessed)
             case = {
                 "id": case_id,
                 "campaign_id": campaign.pk,
@@ -482,7 +736,8 @@ def generate(args) -> None:
                 "case", case_id, county, "create", "", "survey", at, history_id=hist_id, **common
             )
             hist_id += 1
-            for name, source, dest, who in stage_path(target, rng.choice([0, 0, 0, 1, 2])):
+            path = stage_path(target, rng.choice([0, 0, 0, 1, 2]), reassessed=reassessed)
+            for step, (name, source, dest, who) in enumerate(path):
                 at += timedelta(hours=rng.randint(1, 240))
                 case["stage"] = dest
                 case["updated_at"] = at
@@ -506,6 +761,35 @@ def generate(args) -> None:
                     **common,
                 )
                 hist_id += 1
+                if name == "submit_survey":
+                    data = surveys_of.get(grade, last_defect)[0]
+                    inspections.evaluate(u["id"], data, at, county)
+                if name in ("accept_survey", "reassess"):
+                    following = path[step + 1][0] if step + 1 < len(path) else ""
+                    defect = last_defect if name == "reassess" or not reassessed else first_defect
+                    confirmed = inspections.assess(
+                        case,
+                        1 if name == "accept_survey" else 2,
+                        u,
+                        surveys_of.get(grade, defect),
+                        at,
+                        county,
+                        settle=following == "submit_assessment",
+                    )
+                    for rule, when in confirmed:
+                        writer.append(
+                            "case",
+                            case_id,
+                            county,
+                            "override",
+                            dest,
+                            dest,
+                            when,
+                            comment=SETTLED,
+                            data={"rule": rule, "outcome": [rules.NEEDS_REVIEW, rules.MET]},
+                            history_id=hist_id - 1,
+                            **common,
+                        )
             if (
                 campaign.year >= CURRENT_YEAR - 1
                 and case["stage"] != "survey"
@@ -514,7 +798,7 @@ def generate(args) -> None:
                 survey = {
                     "id": survey_id,
                     "case_id": case_id,
-                    "data": survey_json,
+                    "data": surveys_of.get(grade, last_defect)[1],
                     "updated_at": at,
                     "submitted_at": at if case["stage"] != "survey" else None,
                 }
@@ -568,10 +852,11 @@ def generate(args) -> None:
             copier.copy(SubsidyApplication.history.model, subsidy_history)
             copier.copy(Event, writer.rows)
             copier.copy(ChainHead, writer.head_rows())
+            inspected = inspections.copy(copier)
         event_id = writer.next_id
         tick(
             f"campaign {campaign.year}",
-            len(cases) + len(case_history) + len(writer.rows) + len(surveys) * 2,
+            len(cases) + len(case_history) + len(writer.rows) + len(surveys) * 2 + inspected,
             t,
         )
 
@@ -586,6 +871,7 @@ def generate(args) -> None:
                 Event,
                 Survey,
                 SubsidyApplication,
+                *inspections.models.values(),
                 Union.history.model,
                 Case.history.model,
                 Survey.history.model,

@@ -128,6 +128,21 @@ if REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# The cache keeps the pages' figures (workflows/figures.py). With REDIS_URL every process reads
+# the same copy, computed once after each event, not once per process; the embedded setup keeps
+# its per-process memory. The channel layer shares the Redis database: lib/cache.py clears only
+# the keys under KEY_PREFIX. Timeouts bound a request's wait on a Redis that stopped answering.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "lib.cache.PrefixedRedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "liuyou",
+            "OPTIONS": {"socket_connect_timeout": 5, "socket_timeout": 5},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -23,12 +23,13 @@ What each figure counts:
 
 The pages (homes, dashboard) read them through ``current_figures_by_federation``: at a province's
 400,000 cases the GROUP BY takes a second or more, so the figures are kept in Django's cache per
-campaign with the id of the newest event when they were computed and the time. They are served
-again only while no event has been written since (every transition, override and subsidy step
-writes one, committed with it, so the next request after a commit computes them afresh) and for
-at most ``KEEP_FOR`` seconds (for what changes without an event). A page shows when they were
-computed. The API's figures endpoint, the spreadsheet and the county summaries compute them on
-every call.
+campaign with the id of the newest event when they were computed and the time (with
+``REDIS_URL``, in Redis: one copy for every server process, not one computed per process). They
+are served again only while no event has been written since (every transition, override and
+subsidy step writes one, committed with it, so the next request after a commit computes them
+afresh) and for at most ``KEEP_FOR`` seconds (for what changes without an event). A page shows
+when they were computed. The API's figures endpoint, the spreadsheet and the county summaries
+compute them on every call.
 """
 
 from __future__ import annotations
