@@ -13,7 +13,7 @@ from inspections.models import CountySummary
 from inspections.pdf import render_pdf, static_only_fetcher
 from inspections.services import do_override_finding
 from inspections.summaries import do_create_summary, do_summary_transition, do_update_summary
-from tests.inspections.test_override_carry_over import REASON, assessed, reassessed
+from tests.inspections.test_override_carry_over import REASON, assessed, reassessed, survey_with
 from tests.pages.conftest import walk
 from workflows.models import Event, Stage
 from workflows.views_reports import _report_context
@@ -56,6 +56,28 @@ def test_it_notes_an_override_carried_over_from_the_previous_run(
     assert REASON in run_1 and "carried over" not in run_1
     assert "(carried over from run 1, the facts being the same)" in english
     assert "（情况未变，沿用第 1 轮的调整）" in chinese
+
+
+def test_it_lists_the_overrides_that_lapsed_on_the_report(
+    login, case, xunyang_officer, federation_officer
+):
+    officers = (xunyang_officer, federation_officer)
+    assessed(case, officers)
+    do_override_finding(case.pk, "N3.4", "unmet", "文体活动记录不全", actor=xunyang_officer)
+    client = login(xunyang_officer)
+    run_1 = client.get(f"/cases/{case.pk}/report/").content.decode()
+
+    reassessed(case, officers, survey_with(culture_activities_last_year=0))
+    english = client.get(f"/cases/{case.pk}/report/").content.decode()
+    client.cookies["django_language"] = "zh-hans"
+    chinese = client.get(f"/cases/{case.pk}/report/").content.decode()
+
+    assert "Overrides that no longer hold" not in run_1
+    assert "Overrides that no longer hold" in english
+    assert "文体活动记录不全" in english
+    assert "The rules now decide Unmet (before: Met)." in english
+    assert 'href="#rule-' not in english  # the paper has no anchors to link to
+    assert "不再沿用的人工调整" in chinese
 
 
 def test_it_has_no_report_before_the_assessment(login, case, xunyang_officer):
