@@ -91,3 +91,34 @@ def test_clearing_the_cache_leaves_the_channel_layers_keys():
         assert cache.get("workflows.figures:1", version=2) is None
     finally:
         redis.delete(channel_key)
+
+
+def closed_port() -> int:
+    """A local port nothing listens on: connecting to it is refused at once."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.django_db
+def test_the_figures_are_computed_when_redis_cannot_be_reached(walk_case, caplog, monkeypatch):
+    """A Redis that is down is a miss: the page's figures are computed, nothing is kept, and
+    the warning says why (a real refused connection, not a stand-in)."""
+    from lib.cache import PrefixedRedisCache
+
+    down = PrefixedRedisCache(
+        f"redis://127.0.0.1:{closed_port()}/0",
+        {"KEY_PREFIX": "liuyou", "OPTIONS": {"socket_connect_timeout": 1}},
+    )
+    case = walk_case(Stage.SURVEY_REVIEW)
+    monkeypatch.setattr(figures, "cache", down)
+
+    computed, _at = figures.current_figures_by_federation(case.campaign)
+
+    assert computed[case.union.federation_id]["stages"][Stage.SURVEY_REVIEW] == 1
+    assert down.get("anything", "default") == "default"
+    assert down.set_many({"a": 1}) == ["a"]
+    assert not down.clear()
+    assert "Redis unreachable" in caplog.text
