@@ -17,7 +17,7 @@ from simple_history.utils import bulk_create_with_history
 
 from lib.audit import save_audited as _save
 from lib.errors import InvalidInput, RoleForbidden
-from lib.text import join_list
+from lib.text import join_list, join_sentences
 from unions.models import Role, User
 from workflows.events import record_case_event
 from workflows.models import Case, GuidanceAction, Stage
@@ -377,7 +377,7 @@ def _record_carry_over(
         action="carry_over_overrides",
         from_stage=case.stage,
         to_stage=case.stage,
-        comment=" ".join(words),
+        comment=join_sentences(words),
         data={
             "from_run": previous.run,
             "run": previous.run + 1,

@@ -1,6 +1,6 @@
 from django.utils import translation
 
-from lib.text import join_list
+from lib.text import join_list, join_sentences
 
 
 def test_join_list_uses_the_languages_own_separator():
@@ -24,3 +24,12 @@ def test_the_survey_stage_and_the_survey_form_keep_their_own_chinese_words():
     with translation.override("zh-hans"):
         assert str(Stage.SURVEY.label) == "调查摸底"
         assert pgettext("the form a union fills", "Survey") == "调查表"
+
+
+def test_join_sentences_runs_chinese_on_and_spaces_english():
+    with translation.override("zh-hans"):
+        assert (
+            join_sentences(["沿用：N3.3。", "不再沿用：N3.4。"]) == "沿用：N3.3。不再沿用：N3.4。"
+        )
+    with translation.override("en"):
+        assert join_sentences(["Kept: N3.3.", "Lapsed: N3.4."]) == "Kept: N3.3. Lapsed: N3.4."
