@@ -86,7 +86,7 @@ class PreparedQuery:
     1 ms for a join of two models' columns, 1.5 ms for a timeline query). A query run on every
     request that differs only in a value or two is built once by ``build(*stand_ins)`` and
     compiled once per database alias and vendor; each stand-in's places among the compiled
-    parameters (found by value and type: a stand-in used twice fills two places) then take the
+    parameters (found by value: a stand-in used twice fills two places) then take the
     value given to ``rows`` in its position. The other parameters are the query's own constants,
     so a stand-in must be a value none of them has, and each must reach the parameters as
     given (``filter(key=stand_in)``, not ``key__contains``, which makes it ``%stand_in%``).
@@ -124,8 +124,8 @@ class PreparedQuery:
                 "select_for_update cannot be used outside of a transaction."
             )
         params = list(plan.params)
-        for index, which in plan.places:
-            params[index] = values[which]
+        for index, which, adapt in plan.places:
+            params[index] = values[which] if adapt is None else adapt(values[which])
         with connection.cursor() as cursor:
             cursor.execute(plan.sql, params)
             rows = cursor.fetchall()
@@ -155,15 +155,18 @@ class PreparedQuery:
             and features.supports_transactions,
         )
 
-    def _places(self, params: Sequence[Any]) -> tuple[tuple[int, int], ...]:
-        """(parameter index, stand-in index) of each parameter that is a stand-in."""
+    def _places(self, params: Sequence[Any]) -> tuple[tuple[int, int, type | None], ...]:
+        """(parameter index, stand-in index, adapter) of each parameter that is a stand-in. The
+        backend may have adapted it to a subclass of its type (PostgreSQL's integers become
+        psycopg's ``Int4``/``Int8``, which tell the server the column's type): the value put in
+        its place is adapted alike."""
         places = tuple(
-            (index, which)
+            (index, which, None if type(param) is type(stand_in) else type(param))
             for index, param in enumerate(params)
             for which, stand_in in enumerate(self._stand_ins)
-            if type(param) is type(stand_in) and param == stand_in
+            if isinstance(param, type(stand_in)) and param == stand_in
         )
-        missing = set(range(len(self._stand_ins))) - {which for _index, which in places}
+        missing = set(range(len(self._stand_ins))) - {which for _index, which, _adapt in places}
         if missing:
             names = ", ".join(repr(self._stand_ins[which]) for which in sorted(missing))
             raise ValueError(f"Stand-in {names} not among the query's parameters {params!r}")
@@ -173,7 +176,7 @@ class PreparedQuery:
 class _Plan(NamedTuple):
     sql: str
     params: tuple[Any, ...]
-    places: tuple[tuple[int, int], ...]
+    places: tuple[tuple[int, int, type | None], ...]
     converters: tuple[tuple[int, tuple[list, Any]], ...]
     shape: Callable[[list], list]
     locks: bool
