@@ -4,9 +4,9 @@ Building and compiling a queryset costs more Python than its round trip to a loc
 (``bench/bench_transitions.py``). A read the ORM can express is a ``PreparedQuery``: the ORM's
 own SQL, compiled once per database, run with new values and read as the ORM reads it (the
 case the transition service locks, the token's user, a case's timeline). The rest, an insert
-without the save machinery and the reads the ORM cannot express, are statements built once per
-database vendor from the models' own metadata: only quoted table and column names go into the
-text, every value is a parameter (ruff's S608 and bandit's B608 see an f-string of SQL and
+without the save machinery and the statements built with ``quoted_table``/``quoted_column``, are
+built once per database vendor from the models' own metadata: only quoted table and column
+names go into the text, every value is a parameter (ruff's S608 and bandit's B608 see an f-string of SQL and
 cannot tell, hence their ``noqa``/``nosec`` on exactly those lines; a statement built from
 anything else must not carry them). What they read and write is held to the ORM's by tests
 (tests/lib/test_prepared_query.py, tests/workflows/test_event_insert.py,

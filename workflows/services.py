@@ -68,7 +68,8 @@ _CASE_READS = {
 
 
 def _read_case(pk: int, *, lock: bool) -> Case | None:
-    """``_case_queryset(pk, lock=lock).first()``, the queryset compiled once per database."""
+    """The case ``_case_queryset(pk, lock=lock)`` finds, or None, from the queryset's SQL
+    compiled once per database (``tests/workflows/test_case_read.py`` holds it to the ORM)."""
     return next(iter(_CASE_READS[lock].rows(pk)), None)
 
 

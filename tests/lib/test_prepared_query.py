@@ -111,7 +111,7 @@ def test_it_loads_instances_with_their_related_objects_and_annotations(
 ):
     query = PreparedQuery(
         lambda pk: (
-            Case.objects.select_related("union__federation", "campaign")
+            Case.objects.select_related("campaign")
             .annotate(union_upper=Upper("union__name"))
             .filter(Q(pk=pk))
         ),
@@ -122,18 +122,12 @@ def test_it_loads_instances_with_their_related_objects_and_annotations(
         (expected,) = query.build(each.pk)
         with CaptureQueriesContext(connection) as captured:
             (got,) = query.rows(each.pk)
-            loaded = [got, got.union, got.union.federation, got.campaign]
+            campaign = got.campaign
         assert len(captured.captured_queries) == 1
-        for mine, theirs in zip(
-            loaded,
-            [expected, expected.union, expected.union.federation, expected.campaign],
-            strict=True,
-        ):
-            assert type(mine) is type(theirs)
-            assert fields(mine) == fields(theirs)
-            assert mine._state.adding is False and mine._state.db == theirs._state.db
+        assert fields(got) == fields(expected) and got._state.adding is False
+        assert fields(campaign) == fields(expected.campaign)
+        assert campaign.evaluation_thresholds == THRESHOLDS
         assert got.union_upper == expected.union_upper == each.union.name.upper()
-        assert got.campaign.evaluation_thresholds == THRESHOLDS
 
 
 @pytest.mark.django_db(transaction=True)
