@@ -130,7 +130,7 @@ def test_it_loads_instances_with_their_related_objects_and_annotations(
         assert got.union_upper == expected.union_upper == each.union.name.upper()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_it_refuses_a_locking_query_outside_a_transaction_as_the_orm_does(xunyang_officer):
     union = make_union(xunyang_officer)
     query = PreparedQuery(
