@@ -16,6 +16,7 @@ from rest_framework import authentication, exceptions, status
 from rest_framework.response import Response
 
 from .errors import Conflict, InvalidInput, NotInScope, RoleForbidden
+from .sql import PreparedQuery
 
 
 def _flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -133,36 +134,28 @@ def _replay(previous, request) -> Response:
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
-    """DRF's token authentication, with the token's user read by one plain query.
+    """DRF's token authentication, with the token's user read by one prepared query.
 
     DRF reads ``Token.objects.select_related("user").get(key=key)`` on every request; building
     that ORM query (two models' columns, a join) costs about 1 ms of CPU, more than the
     round trip, on every API call (bench/bench_http_cpu.py). This reads the same row, the user
-    joined to the token with that key, with SQL the ORM compiles once per process. Only the
-    reading changes: a key that matches nothing or an inactive user goes to DRF's own method, which answers 401 with
-    its own messages, so failures behave exactly as before. ``request.auth`` is the token, as
-    with DRF's class (unsaved: nothing here writes it).
+    joined to the token with that key, with the ORM's SQL compiled once per database
+    (``lib.sql.PreparedQuery``). Only the reading changes: a key that matches nothing or an
+    inactive user goes to DRF's own method, which answers 401 with its own messages, so failures
+    behave exactly as before. ``request.auth`` is the token, as with DRF's class (unsaved:
+    nothing here writes it).
     """
 
-    _sql: str | None = None
-
-    @classmethod
-    def _user_sql(cls) -> str:
-        """The ORM's own SQL for "the user whose token has this key", compiled once; its one
-        parameter is the key."""
-        if cls._sql is None:
-            sql, params = (
-                get_user_model().objects.filter(auth_token__key="").query.sql_with_params()
-            )
-            if params != ("",):
-                raise RuntimeError(f"the token query has parameters {params!r}, not the key alone")
-            cls._sql = sql
-        return cls._sql
+    # A token's key is 40 hexadecimal digits: no key is this.
+    _users = PreparedQuery(
+        lambda key: get_user_model().objects.filter(auth_token__key=key),
+        stand_ins=["not a token key"],
+    )
 
     def authenticate_credentials(self, key):
         from rest_framework.authtoken.models import Token
 
-        user = next(iter(get_user_model().objects.raw(self._user_sql(), [key])), None)
+        user = next(iter(self._users.rows(key)), None)
         if user is None or not user.is_active:
             return super().authenticate_credentials(key)
         return user, Token(key=key, user=user)

@@ -10,24 +10,23 @@ from the row before (compared in SQL), so only the versions that changed it are 
 flattened (most survey rows change ``submitted_at``, not the answers).
 
 The four queries are the same for every case but its id, so each is compiled to SQL once per
-process and database (``_CaseQuery``): Django compiles a queryset each time it is evaluated,
+process and database (``lib.sql.PreparedQuery``): Django compiles a queryset each time it is evaluated,
 about 1.5 ms of CPU for each of these, more than reading a 300-entry timeline's rows.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from django.db import connections, router
 from django.db.models import Case as SQLCase
-from django.db.models import F, Model, Q, QuerySet, TextField, When, Window
+from django.db.models import F, Model, Q, TextField, When, Window
 from django.db.models.functions import Cast, Lag
 from django.utils import timezone
 
+from lib.sql import STAND_IN_ID, PreparedQuery
 from unions.models import User
 
 from .models import Case, Event
@@ -119,73 +118,14 @@ class _Actors:
         return self._seen[pk]
 
 
-class _CaseQuery:
-    """A ``values()`` query of one case, compiled once per database.
-
-    ``build(case_id)`` gives the queryset. It is built and compiled once per database alias
-    with a stand-in id, whose places among the SQL's parameters are then filled with the real
-    one (the other parameters are the query's own constants); the rows come back as
-    ``values()`` gives them: dicts by the same names, through the same converters (decimals and
-    dates on SQLite, for instance)."""
-
-    STAND_IN = -987_654_321  # no case has it; it only has to fit the id's column
-
-    def __init__(self, model: type[Model], build: Callable[[int], QuerySet]) -> None:
-        self.model = model
-        self.build = build
-        self._compiled: dict[tuple[str, str], tuple[str, list, list[int], list[str], list]] = {}
-
-    def _compile(self, alias: str) -> tuple[str, list, list[int], list[str], list]:
-        queryset = self.build(self.STAND_IN)
-        query = queryset.query
-        compiler = query.get_compiler(alias)
-        sql, params = compiler.as_sql()
-        places = [i for i, param in enumerate(params) if param == self.STAND_IN]
-        if not places:
-            raise ValueError(f"The query does not take the case's id: {params!r}")
-        # The names ``values()`` gives its columns (django.db.models.query.ValuesIterable).
-        names = (
-            list(query.selected)
-            if query.selected
-            else [*query.extra_select, *query.values_select, *query.annotation_select]
-        )
-        fields = [column[0] for column in compiler.select[: compiler.col_count]]
-        converters = sorted(compiler.get_converters(fields).items())
-        return sql, list(params), places, names, converters
-
-    def rows(self, case_id: int) -> list[dict[str, Any]]:
-        alias = router.db_for_read(self.model)
-        connection = connections[alias]
-        key = (alias, connection.vendor)
-        if key not in self._compiled:
-            self._compiled[key] = self._compile(alias)
-        sql, params, places, names, converters = self._compiled[key]
-        params = params.copy()
-        for place in places:
-            params[place] = case_id
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        if converters:
-            rows = [list(row) for row in rows]
-            for row in rows:
-                for position, (functions, expression) in converters:
-                    value = row[position]
-                    for function in functions:
-                        value = function(value, expression, connection)
-                    row[position] = value
-        return [dict(zip(names, row, strict=True)) for row in rows]
-
-
 def _history_query(
     model: type[Model], fields: list[str], by: str, *, annotate: dict[str, Any] | None = None
-) -> _CaseQuery:
+) -> PreparedQuery:
     """The historical rows of ``model`` whose ``by`` is the case's id, oldest first, as dicts
     holding ``fields`` (which may name ``annotate``'s expressions), the object's ``id``, the
     history columns (``history_date`` as ``history_date_text``) and the actor's columns."""
     history = _history_model(model)
-    return _CaseQuery(
-        history,
+    return PreparedQuery(
         lambda case_id: (
             history.objects.filter(**{by: case_id})
             .annotate(history_date_text=_as_text("history_date"), **(annotate or {}))
@@ -201,6 +141,7 @@ def _history_query(
                 *fields,
             )
         ),
+        stand_ins=[STAND_IN_ID],
     )
 
 
@@ -233,15 +174,14 @@ def _carry_forward(rows: list[dict[str, Any]], field: str) -> None:
 
 
 @cache
-def _queries() -> dict[str, tuple[_CaseQuery, list[str]]]:
+def _queries() -> dict[str, tuple[PreparedQuery, list[str]]]:
     """The timeline's four queries, each with the fields its rows are compared by."""
     from inspections.models import Survey
     from subsidies.models import SubsidyApplication
 
     case_fields = _fields(Case)
     subsidy_fields = _fields(SubsidyApplication)
-    events = _CaseQuery(
-        Event,
+    events = PreparedQuery(
         lambda case_id: (
             Event.objects.filter(case_id=case_id)
             .annotate(data_text=_as_text("data"), created_at_text=_as_text("created_at"))
@@ -260,6 +200,7 @@ def _queries() -> dict[str, tuple[_CaseQuery, list[str]]]:
                 *_actor_columns("actor"),
             )
         ),
+        stand_ins=[STAND_IN_ID],
     )
     return {
         "case": (_history_query(Case, case_fields, "id"), case_fields),

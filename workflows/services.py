@@ -8,17 +8,18 @@ notifications to ``transaction.on_commit`` (through ``notifications.dispatch``).
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from typing import Any
 
-from django.db import IntegrityError, connections, router, transaction
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from inspections.models import Survey
 from inspections.rules import track_for
 from lib.audit import save_audited as _save
 from lib.errors import InvalidInput, NotInScope, RoleForbidden
-from lib.sql import quoted_column, quoted_table
-from unions.models import Federation, Role, Union, User
+from lib.sql import STAND_IN_ID, PreparedQuery
+from unions.models import Role, Union, User
 from unions.scope import federation_in_scope, union_in_scope, visible_unions
 
 from .events import record_case_event
@@ -49,89 +50,27 @@ def get_case_for_user(user: User, case_id: int, *, lock: bool = False) -> Case:
 _BIGINT = (-(2**63), 2**63 - 1)
 
 
+def _case_queryset(pk: int, *, lock: bool) -> QuerySet:
+    """The case with its union, county and campaign; with ``lock``, its row locked and its
+    survey joined."""
+    queryset = Case.objects.select_related("union__federation", "campaign").filter(pk=pk)
+    if lock:
+        queryset = queryset.select_related("survey").select_for_update(of=("self",))
+    return queryset.order_by()
+
+
+# The transition service reads a case on every call: building and compiling its queryset was a
+# third of its Python time (``bench/bench_transitions.py``).
+_CASE_READS = {
+    lock: PreparedQuery(partial(_case_queryset, lock=lock), stand_ins=[STAND_IN_ID])
+    for lock in (False, True)
+}
+
+
 def _read_case(pk: int, *, lock: bool) -> Case | None:
-    """``Case.objects.select_related("union__federation", "campaign"[, "survey"])
-    [.select_for_update(of=("self",))].filter(pk=pk).first()``, as one plain statement built once
-    per database from the models' own fields, with each field's converters applied as the ORM
-    applies them. The transition service reads a case this way on every call; building and
-    compiling that queryset was a third of its Python time (``bench/bench_transitions.py``).
-    ``tests/workflows/test_case_read.py`` holds it to the queryset."""
-    db = router.db_for_write(Case) if lock else router.db_for_read(Case)
-    connection = connections[db]
-    key = (connection.vendor, lock)
-    plan = _CASE_READS.get(key) or _CASE_READS.setdefault(key, _case_read_plan(connection, lock))
-    sql, readers = plan
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [pk])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    objects = []
-    start = 0
-    for model, attnames, converters in readers:
-        values = list(row[start : start + len(attnames)])
-        start += len(attnames)
-        for index, (column, functions) in converters.items():
-            for function in functions:
-                values[index] = function(values[index], column, connection)
-        objects.append(model.from_db(db, attnames, values) if values[0] is not None else None)
-    case, union, federation, campaign, *survey = objects
-    Union.federation.field.set_cached_value(union, federation)
-    Case.union.field.set_cached_value(case, union)
-    Case.campaign.field.set_cached_value(case, campaign)
-    if lock:
-        Case.survey.related.set_cached_value(case, survey[0])
-        if survey[0] is not None:
-            Survey.case.field.set_cached_value(survey[0], case)
-    return case
-
-
-_CASE_READS: dict[tuple[str, bool], tuple[str, list]] = {}
-
-
-def _case_read_plan(connection: Any, lock: bool) -> tuple[str, list]:
-    quote = connection.ops.quote_name
-    tables = [("c", Case), ("u", Union), ("f", Federation), ("cp", Campaign)]
-    if lock:
-        tables.append(("s", Survey))
-    columns, readers = [], []
-    for alias, model in tables:
-        fields = model._meta.concrete_fields
-        converters = {}
-        for index, field in enumerate(fields):
-            columns.append(f"{alias}.{quote(field.column)}")
-            expression = field.get_col(alias)
-            functions = connection.ops.get_db_converters(expression) + field.get_db_converters(
-                connection
-            )
-            if functions:
-                converters[index] = (expression, functions)
-        readers.append((model, [field.attname for field in fields], converters))
-
-    def table(model: Any) -> str:
-        return quoted_table(connection, model)
-
-    def column(model: Any, name: str) -> str:
-        return quoted_column(connection, model, name)
-
-    # Only the models' quoted table and column names go into the text; the key is a parameter.
-    sql = (
-        f"SELECT {', '.join(columns)} FROM {table(Case)} c "  # noqa: S608  # nosec B608
-        f"INNER JOIN {table(Union)} u ON u.{column(Union, 'id')} = c.{column(Case, 'union')} "
-        f"INNER JOIN {table(Federation)} f ON f.{column(Federation, 'id')}"
-        f" = u.{column(Union, 'federation')} "
-        f"INNER JOIN {table(Campaign)} cp ON cp.{column(Campaign, 'id')}"
-        f" = c.{column(Case, 'campaign')}"
-    )
-    if lock:
-        sql += (
-            f" LEFT OUTER JOIN {table(Survey)} s ON s.{column(Survey, 'case')} = "
-            f"c.{column(Case, 'id')}"
-        )
-    sql += f" WHERE c.{column(Case, 'id')} = %s"
-    if lock and connection.features.has_select_for_update:
-        sql += " FOR UPDATE OF c" if connection.features.has_select_for_update_of else " FOR UPDATE"
-    return sql, readers
+    """The case ``_case_queryset(pk, lock=lock)`` finds, or None, from the queryset's SQL
+    compiled once per database (``tests/workflows/test_case_read.py`` holds it to the ORM)."""
+    return next(iter(_CASE_READS[lock].rows(pk)), None)
 
 
 def available_transitions(case: Case, user: User) -> list[dict[str, Any]]:
