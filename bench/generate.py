@@ -364,15 +364,14 @@ class Surveys:
 def choose_survey(rng: random.Random, track: str, target: str, reassessed: bool) -> tuple:
     """The grade a case's survey reports, and the defect of its first and of its last assessment.
 
-    Only a case not yet past the assessment stage may lack ballots: an officer settling the
-    findings before submitting would not confirm an evaluation never held. A model union (selection, subsidy) meets the standard; a
-    reassessed case was found lacking the first time."""
+    Only a case whose survey is not yet submitted may lack ballots: ``submit_survey`` takes a
+    complete survey, the member evaluation included. A model union (selection, subsidy) meets
+    the standard; a reassessed case was found lacking the first time."""
     model = target in ("selection", "subsidy")
     allowed = {
         grade: weight
         for grade, weight in GRADE_WEIGHTS.items()
-        if (grade is not None or ORDER.index(target) <= ORDER.index("assessment"))
-        and not (model and grade == "unsatisfied")
+        if (grade is not None or target == "survey") and not (model and grade == "unsatisfied")
     }
     grade = rng.choices(list(allowed), list(allowed.values()))[0]
     last = None

@@ -93,6 +93,16 @@ def test_surveyed_cases_are_graded_by_their_evaluation_as_the_figures_read_it(ci
     assert 0 < sum(county["meeting_standard"] for county in figures) < surveyed.count()
 
 
+def test_every_submitted_survey_is_one_the_application_would_take(city):
+    """``submit_survey`` refuses an incomplete survey, so no case past the survey stage has one
+    (the transition benchmark submits them again)."""
+    from inspections.services import survey_problems
+
+    submitted = Case.objects.exclude(stage="survey").select_related("union", "campaign")
+    assert submitted.exists()
+    assert {case.pk: survey_problems(case) for case in submitted if survey_problems(case)} == {}
+
+
 def test_the_audit_trail_holds(city, capsys):
     call_command("verify_audit")
     assert "Audit trail intact" in capsys.readouterr().out
