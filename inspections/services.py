@@ -17,6 +17,7 @@ from simple_history.utils import bulk_create_with_history
 
 from lib.audit import save_audited as _save
 from lib.errors import InvalidInput, RoleForbidden
+from lib.sql import STAND_IN_ID, PreparedQuery
 from lib.text import join_list, join_sentences
 from unions.models import Role, User
 from workflows.events import record_case_event
@@ -171,11 +172,8 @@ def _record_member_evaluation(
         return None
     held_on = ballots.get("held_on")
     year = date.fromisoformat(held_on).year if isinstance(held_on, str) else case.campaign.year
-    evaluation = (
-        MemberEvaluation.objects.select_for_update()
-        .filter(union_id=case.union_id, year=year)
-        .first()
-    ) or MemberEvaluation(union_id=case.union_id, year=year)
+    found = _LOCKED_EVALUATION.rows(case.union_id, year)
+    evaluation = found[0] if found else MemberEvaluation(union_id=case.union_id, year=year)
     before = _evaluation_values(evaluation)
     evaluation.held_on = date.fromisoformat(held_on) if isinstance(held_on, str) else None
     evaluation.written = bool(ballots.get("written"))
@@ -194,6 +192,18 @@ def _record_member_evaluation(
     if evaluation.pk is None or _evaluation_values(evaluation) != before:
         _save(evaluation, actor, _("Member evaluation recorded from the survey"))
     return evaluation
+
+
+# Read and locked on every submitted survey, so compiled once (lib.sql.PreparedQuery): a union
+# has at most one evaluation a year (unique together), so no ordering or limit is needed. The
+# year's stand-in must fit its small-integer column (out of range, Django would compile the
+# lookup to nothing) and be no real year.
+_LOCKED_EVALUATION = PreparedQuery(
+    lambda union_id, year: (
+        MemberEvaluation.objects.select_for_update().filter(union_id=union_id, year=year).order_by()
+    ),
+    stand_ins=[STAND_IN_ID, 32_000],
+)
 
 
 def _evaluation_values(evaluation: MemberEvaluation) -> tuple[Any, ...]:
