@@ -3,6 +3,9 @@ services, so every step leaves the events and history a person would."""
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+
 import pytest
 from django.utils import timezone
 
@@ -48,3 +51,13 @@ def walk_case(case, xunyang_officer, federation_officer, frozen_today):
         return walk(case, to, county=xunyang_officer, federation=federation_officer)
 
     return _walk
+
+
+@pytest.fixture(scope="module")
+def generate():
+    """``bench/generate.py``, the benchmark generator, loaded as a module (bench/ is no package)."""
+    path = Path(__file__).resolve().parents[2] / "bench" / "generate.py"
+    spec = importlib.util.spec_from_file_location("bench_generate", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -4,10 +4,8 @@ small city, generated into the test database, is read back through the applicati
 
 from __future__ import annotations
 
-import importlib.util
 from argparse import Namespace
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -26,15 +24,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 PAST_ASSESSMENT = ("assessment_review", "guidance", "selection", "subsidy", "closed")
-
-
-@pytest.fixture(scope="module")
-def generate():
-    path = Path(__file__).resolve().parents[2] / "bench" / "generate.py"
-    spec = importlib.util.spec_from_file_location("bench_generate", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture

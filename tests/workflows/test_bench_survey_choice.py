@@ -4,21 +4,7 @@ ballots, because ``submit_survey`` takes a complete survey, the member evaluatio
 
 from __future__ import annotations
 
-import importlib.util
 import random
-from pathlib import Path
-
-import pytest
-
-GENERATE = Path(__file__).resolve().parents[2] / "bench" / "generate.py"
-
-
-@pytest.fixture(scope="module")
-def generate():
-    spec = importlib.util.spec_from_file_location("bench_generate_choice", GENERATE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def grades(generate, target: str, draws: int = 2000) -> set:
