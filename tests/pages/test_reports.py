@@ -39,19 +39,27 @@ def test_it_prints_the_assessment_report_with_clauses_and_evidence(
     assert "County federation (seal)" in page
 
 
+def reports_around_a_rerun(login, case, officers, rule, reason, survey=None) -> tuple[str, ...]:
+    """The assessment report of run 1 with ``rule`` overridden (English), then of the rerun on
+    ``survey`` (or the same survey) in English and in Chinese."""
+    county, _city = officers
+    assessed(case, officers)
+    do_override_finding(case.pk, rule, "unmet", reason, actor=county)
+    client = login(county)
+    url = f"/cases/{case.pk}/report/"
+    run_1 = client.get(url).content.decode()
+    reassessed(case, officers, survey)
+    english = client.get(url).content.decode()
+    client.cookies["django_language"] = "zh-hans"
+    return run_1, english, client.get(url).content.decode()
+
+
 def test_it_notes_an_override_carried_over_from_the_previous_run(
     login, case, xunyang_officer, federation_officer
 ):
-    officers = (xunyang_officer, federation_officer)
-    assessed(case, officers)
-    do_override_finding(case.pk, "N3.3", "unmet", REASON, actor=xunyang_officer)
-    client = login(xunyang_officer)
-    run_1 = client.get(f"/cases/{case.pk}/report/").content.decode()
-
-    reassessed(case, officers)
-    english = client.get(f"/cases/{case.pk}/report/").content.decode()
-    client.cookies["django_language"] = "zh-hans"
-    chinese = client.get(f"/cases/{case.pk}/report/").content.decode()
+    run_1, english, chinese = reports_around_a_rerun(
+        login, case, (xunyang_officer, federation_officer), "N3.3", REASON
+    )
 
     assert REASON in run_1 and "carried over" not in run_1
     assert "(carried over from run 1, the facts being the same)" in english
@@ -61,16 +69,14 @@ def test_it_notes_an_override_carried_over_from_the_previous_run(
 def test_it_lists_the_overrides_that_lapsed_on_the_report(
     login, case, xunyang_officer, federation_officer
 ):
-    officers = (xunyang_officer, federation_officer)
-    assessed(case, officers)
-    do_override_finding(case.pk, "N3.4", "unmet", "文体活动记录不全", actor=xunyang_officer)
-    client = login(xunyang_officer)
-    run_1 = client.get(f"/cases/{case.pk}/report/").content.decode()
-
-    reassessed(case, officers, survey_with(culture_activities_last_year=0))
-    english = client.get(f"/cases/{case.pk}/report/").content.decode()
-    client.cookies["django_language"] = "zh-hans"
-    chinese = client.get(f"/cases/{case.pk}/report/").content.decode()
+    run_1, english, chinese = reports_around_a_rerun(
+        login,
+        case,
+        (xunyang_officer, federation_officer),
+        "N3.4",
+        "文体活动记录不全",
+        survey_with(culture_activities_last_year=0),
+    )
 
     assert "Overrides that no longer hold" not in run_1
     assert "Overrides that no longer hold" in english
