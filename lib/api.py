@@ -14,6 +14,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions, status
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
 from .errors import Conflict, InvalidInput, NotInScope, RoleForbidden
 from .sql import PreparedQuery
@@ -169,8 +170,14 @@ class FieldsBuiltOnceMixin:
     serializer is made: about half a millisecond for the case's nine fields, paid by every
     single-object answer (a transition's, a detail). What it builds depends only on the class
     (its ``Meta`` and declared fields), never on the instance or the context, so the fields
-    are built once and each serializer gets a deep copy, as DRF gives each one a deep copy of
-    its declared fields. A subclass whose fields depend on the context must not use this.
+    are built once. A subclass whose fields depend on the context must not use this.
+
+    Each serializer then gets its own copy of each field, since binding (``Field.bind``) sets
+    the field's name, parent and source on it. DRF's deep copy makes a field anew from its
+    arguments, which cost as much again; a plain field holds nothing binding changes but
+    attributes of its own, so a shallow copy is enough. A field that holds fields (a nested
+    serializer, a list's child, a many-related field's child) binds those too, so it is still
+    deep-copied.
     """
 
     def get_fields(self):
@@ -179,4 +186,14 @@ class FieldsBuiltOnceMixin:
         if built is None:
             built = super().get_fields()
             cls._fields_built_once = built
-        return copy.deepcopy(built)
+        return {name: _copy_for_binding(field) for name, field in built.items()}
+
+
+def _copy_for_binding(field):
+    if (
+        isinstance(field, BaseSerializer)
+        or hasattr(field, "child")
+        or hasattr(field, "child_relation")
+    ):
+        return copy.deepcopy(field)
+    return copy.copy(field)

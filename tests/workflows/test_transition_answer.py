@@ -83,3 +83,39 @@ def test_it_gives_each_serializer_its_own_fields(case, xunyang_officer):
     assert list(first) == list(second)
     assert all(first[name] is not second[name] for name in first)
     assert first["stage"].parent is not second["stage"].parent
+
+
+def test_it_never_binds_the_fields_it_built_once(case):
+    answer = CaseSerializer(case, context={"with_transitions": False}).data
+    assert answer["stage"] == case.stage
+
+    built = CaseSerializer.__dict__["_fields_built_once"]
+    assert all(getattr(field, "parent", None) is None for field in built.values())
+    assert built["stage"].field_name is None
+
+
+def test_it_gives_a_field_that_holds_fields_its_own_copy_of_them():
+    """A list's child and a nested serializer are bound to their holder: two serializers
+    sharing them would each rebind the other's."""
+    from rest_framework import serializers
+
+    from lib.api import FieldsBuiltOnceMixin
+
+    class Nested(serializers.Serializer):
+        name = serializers.CharField()
+
+    class Holder(FieldsBuiltOnceMixin, serializers.ModelSerializer):
+        tags = serializers.ListField(child=serializers.CharField(), required=False)
+        nested = Nested(required=False)
+
+        class Meta:
+            model = Case
+            fields = ["id", "tags", "nested"]
+
+    first, second = Holder().fields, Holder().fields
+
+    assert first["tags"].child is not second["tags"].child
+    assert first["tags"].child.parent is first["tags"]
+    assert second["tags"].child.parent is second["tags"]
+    assert first["nested"].fields["name"] is not second["nested"].fields["name"]
+    assert first["nested"].root is not second["nested"].root
