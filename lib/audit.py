@@ -9,7 +9,7 @@ from django.dispatch import receiver
 from simple_history.manager import HistoryDescriptor
 from simple_history.signals import post_create_historical_record
 
-from lib.sql import insert
+from lib.sql import insert, save_fields
 
 
 def save_audited(obj: Any, actor: Any, reason: str, **kwargs: Any) -> int | None:
@@ -32,18 +32,27 @@ def save_audited(obj: Any, actor: Any, reason: str, **kwargs: Any) -> int | None
     obj._written_history_id = None
     history = _light_history(model)
     if history is None or hasattr(obj, "skip_history_when_saving"):
-        obj.save(**kwargs)
+        _save(obj, kwargs)
         return obj._written_history_id
     obj.skip_history_when_saving = True
     obj._audit_created = None
     try:
-        obj.save(**kwargs)
+        _save(obj, kwargs)
     finally:
         del obj.skip_history_when_saving
         created = obj.__dict__.pop("_audit_created")
     if created is None:  # pragma: no cover - post_save always runs after a save
         raise RuntimeError(f"{model.__name__} was saved without post_save")
     return _write_history(obj, history, "+" if created else "~")
+
+
+def _save(obj: Any, kwargs: dict[str, Any]) -> None:
+    """``obj.save(**kwargs)``; a save of some fields of a saved row with its ``UPDATE`` compiled
+    once (``lib.sql.save_fields``, which sends the same signals)."""
+    if kwargs.keys() == {"update_fields"} and kwargs["update_fields"]:
+        save_fields(obj, kwargs["update_fields"])
+    else:
+        obj.save(**kwargs)
 
 
 def _write_history(obj: Any, history: type, history_type: str) -> int:

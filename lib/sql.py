@@ -18,12 +18,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
-from django.db import connections
-from django.db.models import Model, QuerySet
+from django.db import DatabaseError, connections, router, transaction
+from django.db.models import Model, QuerySet, signals
 from django.db.models.query import ModelIterable, ValuesIterable, get_related_populators
 from django.db.transaction import TransactionManagementError
 
 _INSERTS: dict[tuple[type[Model], str], tuple[str, list[Any]]] = {}
+_UPDATES: dict[tuple[type[Model], frozenset[str], str], tuple[str, list[Any]] | None] = {}
 
 
 def quoted_column(connection: Any, model: type[Model], name: str) -> str:
@@ -71,6 +72,93 @@ def _insert_statement(model: type[Model], connection: Any) -> tuple[str, list[An
             f"VALUES ({', '.join(['%s'] * len(fields))}){returning}",
             fields,
         )
+    return found
+
+
+def save_fields(obj: Model, update_fields: Sequence[str], using: str | None = None) -> None:
+    """``obj.save(update_fields=...)`` for a row already saved, with its ``UPDATE`` compiled
+    once per model, fields and database vendor instead of on every save.
+
+    Django builds, compiles and runs an update query for each such save: more Python than the
+    round trip, twice per transition (the case, and the survey it submits). This does what
+    ``Model.save`` does on that path, in its order: refuse an unsaved related object, send
+    ``pre_save``, prepare each field's value (``pre_save``, so ``auto_now`` is refreshed, then
+    ``get_db_prep_save``), run the same statement, refuse a save that updated no row, mark the
+    instance saved and send ``post_save`` (``created=False``). Anything else goes to
+    ``Model.save`` itself: an unsaved instance, unknown or no fields, a model with parents,
+    proxies, generated fields or placeholders of its own, and a value that is an expression."""
+    model = type(obj)
+    using = using or router.db_for_write(model, instance=obj)
+    connection = connections[using]
+    update_fields = frozenset(update_fields)
+    plan = None
+    if not obj._state.adding and obj.pk is not None and update_fields:
+        plan = _update_statement(model, update_fields, connection)
+    if plan is None:
+        obj.save(using=using, update_fields=update_fields)
+        return
+    sql, fields = plan
+    obj._prepare_related_fields_for_save(operation_name="save")
+    signals.pre_save.send(
+        sender=model, instance=obj, raw=False, using=using, update_fields=update_fields
+    )
+    values = [field.pre_save(obj, False) for field in fields]
+    if any(hasattr(value, "resolve_expression") for value in values):
+        obj.save(using=using, update_fields=update_fields)  # pragma: no cover - none do yet
+        return
+    params = [
+        field.get_db_prep_save(v, connection) for field, v in zip(fields, values, strict=True)
+    ]
+    params.append(model._meta.pk.get_db_prep_value(obj.pk, connection))
+    with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if cursor.rowcount == 0:
+            raise DatabaseError("Save with update_fields did not affect any rows.")
+    obj._state.db = using
+    obj._state.adding = False
+    signals.post_save.send(
+        sender=model,
+        instance=obj,
+        created=False,
+        update_fields=update_fields,
+        raw=False,
+        using=using,
+    )
+
+
+def _update_statement(
+    model: type[Model], update_fields: frozenset[str], connection: Any
+) -> tuple[str, list[Any]] | None:
+    key = (model, update_fields, connection.vendor)
+    if key in _UPDATES:
+        return _UPDATES[key]
+    meta = model._meta
+    pk = meta.pk
+    fields = [
+        f
+        for f in meta.local_concrete_fields
+        if f is not pk and (f.name in update_fields or f.attname in update_fields)
+    ]
+    named = {f.name for f in fields} | {f.attname for f in fields}
+    plain = (
+        not meta.proxy
+        and not meta.parents
+        and len(meta.pk_fields) == 1
+        and not meta.select_on_save
+        and update_fields <= named
+        and not any(f.generated or hasattr(f, "get_placeholder") for f in meta.concrete_fields)
+    )
+    found = None
+    if plain:
+        quote = connection.ops.quote_name
+        table = quoted_table(connection, model)
+        found = (
+            f"UPDATE {table} SET "  # noqa: S608  # nosec B608
+            f"{', '.join(f'{quote(f.column)} = %s' for f in fields)} "
+            f"WHERE {table}.{quote(pk.column)} = %s",
+            fields,
+        )
+    _UPDATES[key] = found
     return found
 
 
