@@ -22,9 +22,11 @@ interval that way; production keeps these).
 4. ``--timeout-graceful-shutdown 10``: on SIGTERM uvicorn closes every socket with 1012 (the
    clients reconnect and catch up) and waits for the requests in flight; after 10 s it cancels
    what is left and exits. Without a bound it waits for ever on an application task that does
-   not end: a consumer whose channel-layer ``receive()`` was cut by Redis going away is such a
-   task (channels-redis leaves it waiting, cancelled or not), so one Redis restart would
-   otherwise leave every later stop to the supervisor's SIGKILL.
+   not end, and there is one: when Redis goes away under open sockets, a consumer's
+   channel-layer ``receive()`` may lose the cancellation its consumer sends it (seen with
+   channels-redis 4.3.0 on redis-py 8.1.0: the cancelled task goes on reconnecting and polling
+   with BZPOPMIN), and the consumer waiting for it never ends. After such an outage every later
+   stop would otherwise be left to the supervisor's SIGKILL.
 5. ``--lifespan off``: channels' ``ProtocolTypeRouter`` has no lifespan protocol.
 6. ``--no-proxy-headers``: uvicorn would otherwise take X-Forwarded-For and X-Forwarded-Proto
    from any client at 127.0.0.1 (its default ``--forwarded-allow-ips``). Whether a request came
