@@ -25,7 +25,7 @@ demo: migrate
 
 serve:
 	$(PY) manage.py collectstatic --no-input -v 0
-	$(VENV)/bin/daphne -b 127.0.0.1 -p $(PORT) config.asgi:application
+	$(PY) -m config.serve --host 127.0.0.1 --port $(PORT)
 
 ## make run: set up, load the demo data once, serve pages, API and WebSockets on 127.0.0.1:$(PORT)
 run: demo

@@ -1,7 +1,6 @@
 """Benchmark: the CPU a transition costs outside the service, in-process and in the servers.
 
-    python bench/bench_http_cpu.py --db bench_city                       # daphne
-    python bench/bench_http_cpu.py --db bench_city --servers daphne uvicorn
+    python bench/bench_http_cpu.py --db bench_city
     python bench/bench_http_cpu.py --db bench_city --profile             # where the view's time goes
 
 CPU seconds, not wall time: on a shared machine other people's work stretches wall time but
@@ -12,8 +11,9 @@ not the CPU a process itself uses. The work is bench_transitions.py's: the pair
    directly, then ``POST /api/v1/cases/{id}/transitions/{name}/`` through Django's test client
    with a token (the whole middleware chain, DRF, the view, the answer's serializer), each timed
    with ``time.process_time``. The difference is what the API adds around the service.
-2. **servers**: two processes of each ``--servers`` kind; the CPU seconds of the server
-   processes (``/proc/<pid>/stat``) over the transitions they served from ``--clients``
+2. **servers**: two server processes, started as production starts them (``config/serve.py``:
+   uvicorn; daphne, measured beside it in bench/RESULTS.md, is no longer installed); the CPU
+   seconds of the server processes (``/proc/<pid>/stat``) over the transitions they served from ``--clients``
    threads, and the same for ``GET /healthz/`` (one ``SELECT 1``: the server's and Django's
    fixed cost of a request).
 
@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import generate  # noqa: E402
 from bench_transitions import PAIR, pick_cases, post_pair  # noqa: E402
-from servers import SERVERS, cpu_seconds, start_servers, stop_servers  # noqa: E402
+from servers import SERVER, cpu_seconds, start_servers, stop_servers  # noqa: E402
 
 
 def in_process(cases, users, tokens, pairs: int) -> tuple[list[float], list[float]]:
@@ -137,8 +137,8 @@ def healthz_work(requests_per_client: int):
     return work
 
 
-def measure_server(database, server, cases, tokens, clients, transitions) -> list[tuple]:
-    processes, ports = start_servers(database, 2, server)
+def measure_server(database, cases, tokens, clients, transitions) -> list[tuple]:
+    processes, ports = start_servers(database, 2)
     rows = []
     try:
         # Warm up: imports done on first use, the pool's connections, the first queries.
@@ -151,7 +151,7 @@ def measure_server(database, server, cases, tokens, clients, transitions) -> lis
             cpu_before = cpu_seconds(processes)
             count, wall, bad = _clients(ports, clients, work)
             cpu = cpu_seconds(processes) - cpu_before
-            rows.append((server, label, count, cpu * 1000 / count, count / wall, len(bad)))
+            rows.append((SERVER, label, count, cpu * 1000 / count, count / wall, len(bad)))
     finally:
         stop_servers(processes)
     return rows
@@ -160,7 +160,7 @@ def measure_server(database, server, cases, tokens, clients, transitions) -> lis
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--db", default="bench_city", help="a database made by generate.py")
-    parser.add_argument("--servers", nargs="*", choices=SERVERS, default=["daphne"])
+    parser.add_argument("--no-servers", action="store_true", help="only the in-process part")
     parser.add_argument("--transitions", type=int, default=400)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--profile", action="store_true")
@@ -193,10 +193,10 @@ def main() -> int:
     if args.profile:
         print(profile_api(cases, tokens, 50))
     rows = []
-    for server in args.servers:
-        rows += measure_server(args.db, server, cases, tokens, args.clients, args.transitions)
+    if not args.no_servers:
+        rows = measure_server(args.db, cases, tokens, args.clients, args.transitions)
     if rows:
-        print(f"\n2 processes each, {args.clients} clients; load average now {os.getloadavg()}")
+        print(f"\n2 processes, {args.clients} clients; load average now {os.getloadavg()}")
         print("| server | request | requests | server CPU ms per request | per second | not 200 |")
         print("|---|---|---|---|---|---|")
         for server, label, count, cpu, rate, bad in rows:

@@ -6,9 +6,9 @@ officers connected by WebSocket have its notification?
 Set-up, not timed: a new database ``<name>_bench_push`` on the server DATABASE_URL names (dropped
 at the end; the named database is never touched), a private redis-server on a free port (no
 persistence), 500 county officers of 浔阳区 each with an API token, one union and one case per
-round with a complete survey, and two daphne processes on that database and Redis, as production
-runs them. Each client is a ``websockets`` connection with its officer's token, half on each
-daphne, all in this one asyncio process (its ``ulimit -n`` raised first).
+round with a complete survey, and two uvicorn processes on that database and Redis, as production
+runs them (``config/serve.py``). Each client is a ``websockets`` connection with its officer's
+token, half on each process, all in this one asyncio process (its ``ulimit -n`` raised first).
 
 Each round, a separate worker process fires ``submit_survey`` on the next case through
 ``workflows.services.do_transition`` (a 501st officer of the county acts, so the 500
@@ -19,9 +19,9 @@ commit) over all rounds, and each round's last receipt (when the slowest of the 
 p50 and p99 of both.
 
 The floor, in the same run on the same Redis: a bare channels-redis ``group_send`` to 500
-channels (one group of 500 channels spread over two layer instances, as over two daphne
+channels (one group of 500 channels spread over two layer instances, as over two server
 processes), received by 500 ``receive`` calls in this process, timed from the send. No
-database, no daphne, no WebSocket: what the channel layer alone costs. Beside it, for
+database, no server, no WebSocket: what the channel layer alone costs. Beside it, for
 comparison, one ``group_send`` per channel's own group (one group per user, 32 at a time):
 what the push cost before ``notifications.fanout``.
 
@@ -50,8 +50,9 @@ sys.path.insert(0, str(ROOT))
 
 COUNTY = "360403"  # 浔阳区
 WARMUP = 2
-# Handshakes in flight at once while the clients connect (daphne drops a handshake its
-# application has not accepted within 5 s; 500 at once on a loaded 2-CPU machine can exceed it).
+# Handshakes in flight at once while the clients connect: 500 at once on a loaded 2-CPU machine
+# can keep a handshake waiting for its application longer than a client waits (daphne, the
+# server before uvicorn, dropped it after 5 s), and a socket still opening misses the round.
 OPENING_AT_ONCE = 50
 
 
@@ -289,7 +290,7 @@ async def _floor_round(layers, names, groups: list[str], message: dict, concurre
 
 
 async def measure_floor(redis_url: str, channels: int, rounds: int) -> dict[str, list[dict]]:
-    """The channel layer alone, two layer instances standing for the two daphne processes.
+    """The channel layer alone, two layer instances standing for the two server processes.
 
     - ``one group``: ONE ``group_send`` to a group of all the channels: the cheapest fan-out
       channels-redis has (one stored message per process), the floor.
@@ -299,7 +300,7 @@ async def measure_floor(redis_url: str, channels: int, rounds: int) -> dict[str,
     from channels_redis.core import RedisChannelLayer
     from django.conf import settings
 
-    config = settings.CHANNEL_LAYERS["default"]["CONFIG"]  # as the daphne processes have it
+    config = settings.CHANNEL_LAYERS["default"]["CONFIG"]  # as the server processes have it
     layers = [RedisChannelLayer(**config) for _ in range(2)]
     names = []
     for n in range(channels):
@@ -366,7 +367,7 @@ def main() -> None:
     wanted = min(hard, max(soft, 4 * args.clients + 256))
     resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
-    from tests.notifications.live import Daphne, RedisServer, server_env
+    from tests.notifications.live import RedisServer, Uvicorn, server_env
 
     base = os.environ.get("DATABASE_URL", "")
     if not base.startswith(("postgres://", "postgresql://")):
@@ -393,7 +394,7 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        servers = [Daphne(env, logs, name) for name in ("one", "two")]
+        servers = [Uvicorn(env, logs, name) for name in ("one", "two")]
         worker_proc = subprocess.Popen(
             [sys.executable, __file__, "--worker"],
             cwd=ROOT,
@@ -437,7 +438,7 @@ def main() -> None:
                 print(
                     f"round case {r['case']}: pushed +{(r['pushed'] - r['committed']) * 1000:.0f} ms, "
                     f"first {lat[0] * 1000:.0f}, median {lat[len(lat) // 2] * 1000:.0f}, "
-                    f"last {lat[-1] * 1000:.0f} ms; per daphne (first-last): "
+                    f"last {lat[-1] * 1000:.0f} ms; per process (first-last): "
                     + ", ".join(
                         f"{part[0] * 1000:.0f}-{part[-1] * 1000:.0f}"
                         for part in r["by_server"]

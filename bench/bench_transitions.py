@@ -11,8 +11,8 @@ waiting in ``survey_review`` (each pair leaves the case as it found it):
 1. **service**: ``workflows.services.do_transition`` in this process, one at a time: lock, role,
    scope and condition checks, the FSM (``submit_survey`` validates the whole survey), save with
    history, the hash-chained event, the chain head, the notifications.
-2. **HTTP**: ``POST /api/v1/cases/{id}/transitions/{name}/`` with a token, against two daphne
-   processes on free ports: one at a time, alternating pair by pair with the bare writes (as
+2. **HTTP**: ``POST /api/v1/cases/{id}/transitions/{name}/`` with a token, against two server
+   processes (``config/serve.py``: uvicorn, as production runs it) on free ports: one at a time, alternating pair by pair with the bare writes (as
    the service does), then from 2 and from ``--clients`` concurrent clients (each its own cases).
 3. **bare SQL**, the physical limit: the same writes as the service, no more and no fewer, each
    a plain psycopg statement, in one transaction, with only the reads those writes need:
@@ -60,7 +60,7 @@ from psycopg.types.json import Jsonb
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import generate  # noqa: E402
-from servers import cpu_seconds, start_servers, stop_servers  # noqa: E402
+from servers import SERVER, cpu_seconds, start_servers, stop_servers  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 HTTP_ERRORS: list[str] = []
@@ -721,14 +721,18 @@ def main() -> int:
                     ("HTTP, one at a time", http_one, len(http_one) / (sum(http_one) / 1000))
                 )
                 two, wall_two = http_run(cases, tokens, ports, 2, transitions)
-                rows.append(("HTTP, 2 daphne, 2 clients", two, len(two) / wall_two))
+                rows.append((f"HTTP, 2 {SERVER}, 2 clients", two, len(two) / wall_two))
                 cpu_before = cpu_seconds(processes)
                 http_timings, wall = http_run(cases, tokens, ports, args.clients, transitions)
                 server_cpu_ms = (cpu_seconds(processes) - cpu_before) * 1000 / len(http_timings)
             finally:
                 stop_servers(processes)
             rows.append(
-                (f"HTTP, 2 daphne, {args.clients} clients", http_timings, len(http_timings) / wall)
+                (
+                    f"HTTP, 2 {SERVER}, {args.clients} clients",
+                    http_timings,
+                    len(http_timings) / wall,
+                )
             )
         rows.append(("bare SQL, one at a time", bare_one, len(bare_one) / (sum(bare_one) / 1000)))
         if not args.no_http:
@@ -757,14 +761,14 @@ def main() -> int:
     if not args.no_http:
         http_ratio = (
             by_label[f"bare SQL, {args.clients} connections"][1]
-            / by_label[f"HTTP, 2 daphne, {args.clients} clients"][1]
+            / by_label[f"HTTP, 2 {SERVER}, {args.clients} clients"][1]
         )
         http_one_ratio = generate.percentile(http_one, 50) / generate.percentile(bare_http_one, 50)
         verdict += (
             f"; HTTP ÷ bare SQL, p50 one at a time (alternating pair by pair): "
             f"**{http_one_ratio:.1f}×**"
             f"; bare SQL ÷ HTTP throughput at {args.clients} concurrent: **{http_ratio:.1f}×**"
-            f" (the daphne processes used {server_cpu_ms:.1f} ms of CPU per transition)"
+            f" (the {SERVER} processes used {server_cpu_ms:.1f} ms of CPU per transition)"
         )
     verdict += (
         f" (goal: within 3×). Round trips per transition, `BEGIN` and `COMMIT` included: "

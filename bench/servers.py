@@ -6,11 +6,12 @@ import http.client
 import os
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-import generate
+import generate  # puts the project on sys.path
+
+from config import serve
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,51 +22,25 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-SERVERS = ("daphne", "uvicorn")
+# The project's one server; the name the benchmarks' tables print.
+SERVER = "uvicorn"
 
 
-def server_command(server: str, port: int) -> list[str]:
-    """How production would start one process of ``server`` on ``port``.
-
-    uvicorn runs one worker in its own process (no supervisor), with uvloop and httptools,
-    WebSockets through the ``websockets`` package, no access log (daphne writes none either)
-    and no lifespan (Django's ASGI handler does not speak it)."""
-    executable = str(Path(sys.executable).with_name(server))
-    if server == "daphne":
-        return [executable, "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"]
-    if server == "uvicorn":
-        return [
-            executable,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--loop",
-            "uvloop",
-            "--http",
-            "httptools",
-            "--ws",
-            "websockets",
-            "--lifespan",
-            "off",
-            "--no-access-log",
-            "config.asgi:application",
-        ]
-    raise ValueError(f"unknown server {server!r}; one of {SERVERS}")
+def server_command(port: int) -> list[str]:
+    """One server process on ``port``, as production starts it (``config/serve.py``: uvicorn
+    with uvloop, httptools, websockets' Sans-I/O, no access log, no lifespan)."""
+    return serve.command("--host", "127.0.0.1", "--port", str(port))
 
 
-def start_servers(
-    database: str, count: int = 2, server: str = "daphne"
-) -> tuple[list[subprocess.Popen], list[int]]:
-    """``count`` processes of ``server`` (daphne or uvicorn) serving ``database`` with the
-    production settings."""
+def start_servers(database: str, count: int = 2) -> tuple[list[subprocess.Popen], list[int]]:
+    """``count`` server processes serving ``database`` with the production settings."""
     env = generate.production_env(database)
     processes, ports = [], []
     for _ in range(count):
         port = free_port()
         processes.append(
             subprocess.Popen(  # noqa: S603 - our own interpreter's server
-                server_command(server, port),
+                server_command(port),
                 cwd=ROOT,
                 env=env,
                 stdout=subprocess.DEVNULL,

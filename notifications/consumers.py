@@ -59,7 +59,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
     async def __call__(self, scope, receive, send):
         """Run the socket; whatever ends it, stop the refresher with it. When the channel layer
         fails (Redis down: the consumer's receive raises), close with 4503 so the client
-        reconnects and catches up, instead of leaving daphne a traceback."""
+        reconnects and catches up, instead of leaving the server a traceback."""
         try:
             await super().__call__(scope, receive, send)
         except Exception as exc:

@@ -2,14 +2,14 @@
 
 Each user's sockets form one channel-layer group (``user.<id>``): that keeps a socket's
 subscription trivially in scope. But channels-redis's ``group_send`` costs four round trips per
-group, and each message it stores costs the receiving daphne process four more to pop: one
+group, and each message it stores costs the receiving ASGI process four more to pop: one
 group per recipient made 500 recipients cost some four thousand round trips, about 0.4 s on the
 benchmark machine (bench/RESULTS.md), before a single frame reached a browser.
 
 ``send_to_users`` does what ``group_send`` does, for all the recipients at once:
 1. One Lua call per Redis host reads the members of every recipient's group (dropping members
    older than ``group_expiry`` first, as ``group_send`` does).
-2. The sockets of one daphne process share one Redis key (channels-redis's process-local ``!``
+2. The sockets of one ASGI process share one Redis key (channels-redis's process-local ``!``
    channels). Per key it builds ONE message holding the payloads of every recipient with a
    socket there, addressed to those sockets' channels (``__asgi_channel__``): the envelope
    channels-redis itself uses for a group with many members in one process.
@@ -21,7 +21,7 @@ other users stay inside the server process; they never reach another user's sock
 
 This leans on channels-redis internals (its key names and message envelope) of the pinned
 version (channels-redis 4.3). tests/notifications/test_live.py and bench/bench_push.py run it
-against a real Redis and real daphne processes. Any other layer (the in-memory one of the
+against a real Redis and real uvicorn processes. Any other layer (the in-memory one of the
 embedded setup) gets one plain ``group_send`` per user, with the same message shape.
 """
 
@@ -105,7 +105,7 @@ async def _redis_send(layer, payloads: dict[int, list[dict]]) -> int:
         replies = await layer.connection(host).eval(_MEMBERS, len(keys), *keys, cutoff)
         for (user_id, _key), channels in zip(entries, replies, strict=True):
             members[user_id] = [channel.decode() for channel in channels]
-    # 2. One envelope per Redis key: per daphne process, or per plain channel.
+    # 2. One envelope per Redis key: per ASGI process, or per plain channel.
     envelopes: dict[str, dict] = {}
     for user_id, channels in members.items():
         for channel in channels:

@@ -1,4 +1,4 @@
-"""A real server for the browser: daphne (pages, API and WebSockets in one ASGI process, as
+"""A real server for the browser: uvicorn (pages, API and WebSockets in one ASGI process, as
 production runs it) on a database of its own, and Debian's chromium driven by Playwright.
 
 pytest-django's test database cannot serve here: on SQLite it lives in this process's memory, and
@@ -21,7 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.notifications.live import Daphne, server_env
+from tests.notifications.live import Uvicorn, server_env
 
 CHROMIUM = Path("/usr/bin/chromium")
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -60,7 +60,7 @@ def _run(env: dict[str, str], *args: str) -> str:
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory) -> Iterator[dict]:
-    """``{"url", "ids"}`` of a daphne serving a migrated, seeded database of its own."""
+    """``{"url", "ids"}`` of a uvicorn serving a migrated, seeded database of its own."""
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed (make browser)")
     configured = os.environ.get("DATABASE_URL", "")
@@ -75,7 +75,7 @@ def site(tmp_path_factory) -> Iterator[dict]:
     try:
         _run(env, "manage.py", "migrate", "--no-input", "-v", "0")
         ids = json.loads(_run(env, "-m", "tests.e2e.seed").strip().splitlines()[-1])
-        server = Daphne(env, workdir, "e2e")
+        server = Uvicorn(env, workdir, "e2e")
         try:
             yield {"url": server.url, "ids": ids, "log": server.log}
         finally:

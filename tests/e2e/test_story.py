@@ -1,4 +1,4 @@
-"""The campaign in a real browser (Debian's chromium) against a real daphne: a county officer
+"""The campaign in a real browser (Debian's chromium) against a real uvicorn: a county officer
 fills in and submits a survey, meets a field error and fixes it; a federation officer approves
 the assessment; the county officer's open page shows the notification without a reload; an
 auditor finds the change in the explorer. Each role's home is saved to test-artifacts/.

@@ -1,6 +1,6 @@
-"""Real servers for the cross-process tests and the benchmark: redis-server and daphne processes.
+"""Real servers for the cross-process tests and the benchmark: redis-server and uvicorn processes.
 
-Every server listens on a port the OS picked. daphne is handed an already-listening socket
+Every server listens on a port the OS picked. uvicorn is handed an already-listening socket
 (``--fd``), so there is no window in which another process could take its port; redis-server
 takes no socket, so its port is picked free and then bound by it (a small window, checked).
 """
@@ -12,11 +12,12 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+from config import serve
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 # Talk to 127.0.0.1 directly even when the environment names an HTTP proxy.
@@ -75,21 +76,26 @@ class RedisServer:
         _wait(lambda: not self.ping(), f"redis-server on port {self.port} stopping")
 
 
-class Daphne:
-    """One ASGI server process of the project, as production runs it.
+class Uvicorn:
+    """One ASGI server process of the project, as production runs it (``config.serve``).
+
+    ``options`` are added after production's, so they override them: a test may shorten the
+    WebSocket ping interval this way, on its own process only.
 
     The listening socket belongs to this object, not to the process: ``stop()`` then ``start()``
     restarts the server on the same port (connections made meanwhile wait in the backlog, as
     with systemd socket activation).
     """
 
-    def __init__(self, env: dict[str, str], log_dir: Path, name: str):
-        self.env, self.name = env, name
+    def __init__(
+        self, env: dict[str, str], log_dir: Path, name: str, options: tuple[str, ...] = ()
+    ):
+        self.env, self.name, self.options = env, name, options
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(1024)
         self.port = self.sock.getsockname()[1]
-        self.log = log_dir / f"daphne-{name}-{self.port}.log"
+        self.log = log_dir / f"uvicorn-{name}-{self.port}.log"
         self.process: subprocess.Popen | None = None
         self.start()
 
@@ -97,18 +103,18 @@ class Daphne:
         fd = self.sock.fileno()
         with self.log.open("a") as log:
             self.process = subprocess.Popen(  # noqa: S603 - our own fixed command line
-                [sys.executable, "-m", "daphne", "--fd", str(fd), "config.asgi:application"],
+                serve.command("--fd", str(fd), *self.options),
                 cwd=BASE_DIR,
                 env=self.env,
                 pass_fds=[fd],
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        _wait(self._healthy, f"daphne {self.name} on port {self.port}")
+        _wait(self._healthy, f"uvicorn {self.name} on port {self.port}")
 
     def _healthy(self) -> bool:
         if self.process.poll() is not None:
-            raise RuntimeError(f"daphne exited: {self.log_tail()}")
+            raise RuntimeError(f"uvicorn exited: {self.log_tail()}")
         try:
             return http(self, "GET", "/healthz/", timeout=2)[0] == 200
         except OSError:
@@ -123,10 +129,13 @@ class Daphne:
         return f"ws://127.0.0.1:{self.port}/ws/notifications/"
 
     def stop(self) -> None:
+        """A graceful stop (SIGTERM), as systemd's: uvicorn closes its sockets with 1012 and
+        finishes the requests in flight within its ``--timeout-graceful-shutdown``; killed if it
+        has not exited 20 seconds after the signal."""
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
-                self.process.wait(10)
+                self.process.wait(20)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
@@ -160,7 +169,9 @@ def database_url(settings_dict: dict) -> str:
     return f"postgres://{credentials}@{host}:{port}/{settings_dict['NAME']}"
 
 
-def http(server: Daphne, method: str, path: str, token: str | None = None, body=None, timeout=10.0):
+def http(
+    server: Uvicorn, method: str, path: str, token: str | None = None, body=None, timeout=10.0
+):
     """``(status, parsed JSON or None)`` of one request to ``server``."""
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(

@@ -1,4 +1,4 @@
-"""static/js/notifications.js in Debian's chromium, against a real daphne process: the badge and
+"""static/js/notifications.js in Debian's chromium, against a real uvicorn process: the badge and
 the list follow pushes, a lost push is noticed by its ``previous`` id and caught up, a server
 restart is survived, one or all are marked read.
 
@@ -23,7 +23,7 @@ from lib.demo_survey import full_survey
 from notifications.dispatch import Draft, write
 from notifications.models import Notification
 
-from .live import Daphne, database_url, http, server_env
+from .live import Uvicorn, database_url, http, server_env
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -46,9 +46,9 @@ def server(django_db_setup, tmp_path_factory):
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed (make browser)")
     env = server_env(database_url(connection.settings_dict), redis_url="")
-    daphne = Daphne(env, tmp_path_factory.mktemp("daphne"), "browser")
-    yield daphne
-    daphne.close()
+    uvicorn = Uvicorn(env, tmp_path_factory.mktemp("uvicorn"), "browser")
+    yield uvicorn
+    uvicorn.close()
 
 
 class InThread:

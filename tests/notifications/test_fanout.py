@@ -1,6 +1,6 @@
 """notifications.fanout.send_to_users on the project's channel layer: Redis when REDIS_URL is set
 (CI's second run), the in-memory layer otherwise. Sockets are stood in for by process-local
-channels of one layer instance, as a daphne process's consumers are."""
+channels of one layer instance, as an ASGI process's consumers are."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from notifications.fanout import MESSAGE_TYPE, group_for, send_to_users
 
 
 def _layer():
-    """A layer instance of its own (as a daphne process has), configured as the project's; on
+    """A layer instance of its own (as an ASGI process has), configured as the project's; on
     Redis with a prefix of its own, so cleaning up touches no other test's keys."""
     config = settings.CHANNEL_LAYERS[DEFAULT_CHANNEL_LAYER]
     if config["BACKEND"] == "channels_redis.core.RedisChannelLayer":

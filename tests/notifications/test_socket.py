@@ -1,6 +1,6 @@
 """Who may open /ws/notifications/ and what it sends, through the project's ASGI application
 (Origin check, session and token auth, consumer) in this process. The cross-process tests with
-real daphne processes and Redis are in test_live.py."""
+real uvicorn processes and Redis are in test_live.py."""
 
 from __future__ import annotations
 

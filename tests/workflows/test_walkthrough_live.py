@@ -1,11 +1,12 @@
-"""``scripts/walkthrough.py`` against a real daphne process: one union carried from survey to
+"""``scripts/walkthrough.py`` against a real uvicorn process: one union carried from survey to
 closed over HTTP, with every refusal checked on the way.
 
 The server runs in another process, so it cannot see pytest's in-memory SQLite database: on
 SQLite the test migrates a temporary database file; on PostgreSQL it uses the test database
 itself (committed data, hence ``transaction=True``; the flush afterwards restores it). Both are
-filled with the demo users by ``load_demo`` in a subprocess, then daphne is started on a socket
-the OS picked (handed over with ``--fd``, so no other process can take the port meanwhile).
+filled with the demo users by ``load_demo`` in a subprocess, then uvicorn is started as production
+runs it (``config.serve``) on a socket the OS picked (handed over with ``--fd``, so no other
+process can take the port meanwhile).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+
+from config import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,7 +61,7 @@ def healthy(port: int) -> bool:
 
 @pytest.fixture
 def server(tmp_path):
-    """A daphne process serving a database that holds the demo users; yields its base URL."""
+    """A uvicorn process serving a database that holds the demo users; yields its base URL."""
     url, needs_migrate = database_url(tmp_path)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
     env.update(DATABASE_URL=url, DJANGO_SETTINGS_MODULE="config.settings", PYTHONUNBUFFERED="1")
@@ -70,10 +73,10 @@ def server(tmp_path):
     sock.bind(("127.0.0.1", 0))
     sock.listen(128)
     port = sock.getsockname()[1]
-    log = tmp_path / "daphne.log"
+    log = tmp_path / "uvicorn.log"
     with log.open("w") as out:
-        process = subprocess.Popen(  # noqa: S603 - our own interpreter and daphne
-            [sys.executable, "-m", "daphne", "--fd", str(sock.fileno()), "config.asgi:application"],
+        process = subprocess.Popen(  # noqa: S603 - our own interpreter and uvicorn
+            serve.command("--fd", str(sock.fileno())),
             cwd=ROOT,
             env=env,
             pass_fds=[sock.fileno()],
@@ -83,8 +86,10 @@ def server(tmp_path):
     try:
         deadline = time.monotonic() + 30
         while not healthy(port):
-            assert process.poll() is None, f"daphne exited:\n{log.read_text()[-3000:]}"
-            assert time.monotonic() < deadline, f"daphne did not answer:\n{log.read_text()[-3000:]}"
+            assert process.poll() is None, f"uvicorn exited:\n{log.read_text()[-3000:]}"
+            assert time.monotonic() < deadline, (
+                f"uvicorn did not answer:\n{log.read_text()[-3000:]}"
+            )
             time.sleep(0.1)
         yield f"http://127.0.0.1:{port}"
     finally:
