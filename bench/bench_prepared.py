@@ -33,14 +33,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import generate  # noqa: E402
+from servers import process_cpu  # noqa: E402
 
 MODES = {"prepared": "true", "not prepared": "false"}
-
-
-def backend_cpu(pid: int) -> float:
-    """CPU seconds the PostgreSQL backend ``pid`` has used (it runs on this machine)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def measure(database: str, transitions: int) -> dict:
@@ -68,14 +63,14 @@ def measure(database: str, transitions: int) -> dict:
 
     run(10)
     pid = connection.connection.info.backend_pid
-    backend, python = backend_cpu(pid), time.process_time()
+    backend, python = process_cpu(pid), time.process_time()
     timings = run(transitions // 2)
     assert connection.connection.info.backend_pid == pid, "the connection changed mid-run"
     count = len(timings)
     return {
         "p50": statistics.median(timings),
         "python": (time.process_time() - python) * 1000 / count,
-        "database": (backend_cpu(pid) - backend) * 1000 / count,
+        "database": (process_cpu(pid) - backend) * 1000 / count,
         "transitions": count,
         "threshold": connection.connection.prepare_threshold,
     }

@@ -60,7 +60,7 @@ from psycopg.types.json import Jsonb
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import generate  # noqa: E402
-from servers import SERVER, cpu_seconds, start_servers, stop_servers  # noqa: E402
+from servers import SERVER, cpu_seconds, process_cpu, start_servers, stop_servers  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 HTTP_ERRORS: list[str] = []
@@ -595,10 +595,13 @@ def bare_run(
 
 def alternating_run(
     url: str, cases, actors: dict[int, BareActor], transitions: int
-) -> tuple[list[float], list[float]]:
+) -> tuple[list[float], list[float], dict[str, float]]:
     """The service and the bare writes one at a time, a pair of each in turn on the same case
-    (the service on the real rows, the bare SQL on the copies), so both meet the same load."""
+    (the service on the real rows, the bare SQL on the copies), so both meet the same load.
+    Also the CPU milliseconds per transition of the PostgreSQL backend serving each (this
+    machine's ``/proc``), keyed ``service`` and ``bare``: the database's share of the work."""
     import psycopg
+    from django.db import connection
 
     from unions.models import User
     from workflows.services import do_transition
@@ -606,7 +609,11 @@ def alternating_run(
     users = {u.pk: u for u in User.objects.filter(pk__in={o for _c, o in cases})}
     service: list[float] = []
     bare_timings: list[float] = []
+    connection.ensure_connection()
+    service_pid = connection.connection.info.backend_pid
     with psycopg.connect(url, autocommit=True) as conn:
+        bare_pid = conn.info.backend_pid
+        before = {"service": process_cpu(service_pid), "bare": process_cpu(bare_pid)}
         for n in range(transitions // 2):
             case_id, officer = cases[n % len(cases)]
             for name, comment in PAIR:
@@ -617,7 +624,14 @@ def alternating_run(
                 started = time.perf_counter()
                 bare_transition(conn, case_id, actors[officer], name, comment)
                 bare_timings.append((time.perf_counter() - started) * 1000)
-    return service, bare_timings
+        used = {"service": process_cpu(service_pid), "bare": process_cpu(bare_pid)}
+    if connection.connection.info.backend_pid != service_pid:
+        raise RuntimeError("the service's database connection changed during the run")
+    database_cpu = {
+        key: (used[key] - before[key]) * 1000 / len(timings)
+        for key, timings in (("service", service), ("bare", bare_timings))
+    }
+    return service, bare_timings, database_cpu
 
 
 def alternating_http_run(
@@ -697,7 +711,7 @@ def main() -> int:
     bare_setup(url)
     try:
         bare_statements = bare_statement_counts(url, cases[0], actors)
-        service, bare_one = alternating_run(url, cases, actors, transitions)
+        service, bare_one, database_cpu = alternating_run(url, cases, actors, transitions)
         rows.append(("service, one at a time", service, len(service) / (sum(service) / 1000)))
         if not args.no_http:
             tokens = {
@@ -772,7 +786,9 @@ def main() -> int:
         )
     verdict += (
         f" (goal: within 3×). Round trips per transition, `BEGIN` and `COMMIT` included: "
-        f"service {queries}, bare SQL {bare_statements}."
+        f"service {queries}, bare SQL {bare_statements}. CPU of the PostgreSQL backend per "
+        f"transition, one at a time: service {database_cpu['service']:.2f} ms, bare SQL "
+        f"{database_cpu['bare']:.2f} ms."
     )
     if HTTP_ERRORS:
         verdict += (

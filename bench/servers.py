@@ -75,10 +75,12 @@ def cpu_seconds(processes: list[subprocess.Popen]) -> float:
     """User and system CPU seconds the server processes have used so far (Linux ``/proc``):
     divided by the requests served, a cost per request that other work on a shared machine
     does not inflate the way it inflates wall time."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for process in processes:
-        # Fields after the command name, which is in parentheses and may hold spaces.
-        fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
-    return total / ticks
+    return sum(process_cpu(process.pid) for process in processes)
+
+
+def process_cpu(pid: int) -> float:
+    """User and system CPU seconds process ``pid`` of this machine has used so far: a server
+    process, or the PostgreSQL backend serving a connection (``connection.info.backend_pid``)."""
+    # Fields after the command name, which is in parentheses and may hold spaces.
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
