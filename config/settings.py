@@ -107,8 +107,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABAS
 # Prepared statements. Django binds values into the SQL text on the client and turns psycopg's
 # statement preparation off (both for poolers such as PgBouncer in transaction mode), so
 # PostgreSQL parses and plans every statement anew: for a transition, more of the database's CPU
-# than running the statements (bench/RESULTS.md: 3.9-4.2 ms of the backend's CPU per transition
-# without, 1.7-2.4 ms with). With server-side binding, psycopg prepares a statement once it has
+# than running the statements (bench/bench_prepared.py: 3.0-3.5 ms of the backend's CPU per
+# transition without, 1.9-2.3 ms with). With server-side binding, psycopg prepares a statement once it has
 # run 5 times on a connection, and later runs only bind and execute it; pooled connections keep
 # theirs. DATABASE_PREPARED_STATEMENTS=false restores Django's default, for a pooler in front of
 # PostgreSQL that cannot keep prepared statements.
