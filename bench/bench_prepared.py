@@ -42,29 +42,15 @@ def measure(database: str, transitions: int) -> dict:
     """In this process (its settings from the environment): the service's pairs, one at a
     time, after a warm-up that lets every statement reach psycopg's threshold."""
     generate.setup_django(database)
-    from bench_transitions import PAIR, pick_cases
+    from bench_transitions import pick_cases, service_run
     from django.db import connection
 
-    from unions.models import User
-    from workflows.services import do_transition
-
     cases = pick_cases(40)
-    users = {u.pk: u for u in User.objects.filter(pk__in={o for _c, o in cases})}
 
-    def run(pairs: int) -> list[float]:
-        timings = []
-        for n in range(pairs):
-            case_id, officer = cases[n % len(cases)]
-            for name, comment in PAIR:
-                started = time.perf_counter()
-                do_transition(case_id, name, actor=users[officer], comment=comment)
-                timings.append((time.perf_counter() - started) * 1000)
-        return timings
-
-    run(10)
+    service_run(cases, 20)
     pid = connection.connection.info.backend_pid
     backend, python = process_cpu(pid), time.process_time()
-    timings = run(transitions // 2)
+    timings = service_run(cases, transitions)
     assert connection.connection.info.backend_pid == pid, "the connection changed mid-run"
     count = len(timings)
     return {

@@ -124,6 +124,20 @@ def call(server, method, path, key, body=None):
     return asyncio.to_thread(http, server, method, path, key, body)
 
 
+async def reconnect_catch_up_and_push(one, two, keys, base, cursor):
+    """What a browser does when it is back: open a socket on ``two``, read what it missed since
+    ``cursor``, and get the next push, a return of the survey made on ``one``. Returns the
+    notifications caught up, the return's status and the push."""
+    socket = await open_socket(two, keys["xunyang"], deadline=15)
+    _, caught_up = await call(two, "GET", f"/api/v1/notifications/?after={cursor}", keys["xunyang"])
+    status, _ = await call(
+        one, "POST", f"{base}/return_survey/", keys["xunyang2"], {"comment": "请补充花名册"}
+    )
+    pushed = json.loads(await asyncio.wait_for(socket.recv(), PUSH_WAIT))
+    await socket.close()
+    return caught_up, status, pushed
+
+
 def test_it_pushes_a_transition_made_on_one_process_to_a_socket_on_the_other(
     servers, case, reporter, xunyang_officer, wuning_officer
 ):
@@ -184,19 +198,9 @@ def test_it_commits_while_redis_is_down_and_the_client_catches_up_when_it_return
     missed = Notification.objects.get(recipient=xunyang_officer, kind="submit_survey")
     redis.start()
 
-    async def after_return():
-        socket = await open_socket(two, keys["xunyang"], deadline=15)
-        _, caught_up = await call(
-            two, "GET", f"/api/v1/notifications/?after={cursor}", keys["xunyang"]
-        )
-        status, _ = await call(
-            one, "POST", f"{base}/return_survey/", keys["xunyang2"], {"comment": "请补充花名册"}
-        )
-        pushed = json.loads(await asyncio.wait_for(socket.recv(), PUSH_WAIT))
-        await socket.close()
-        return caught_up, status, pushed
-
-    caught_up, status, pushed = asyncio.run(after_return())
+    caught_up, status, pushed = asyncio.run(
+        reconnect_catch_up_and_push(one, two, keys, base, cursor)
+    )
 
     assert [n["id"] for n in caught_up] == [missed.pk]
     assert status == 200
@@ -351,19 +355,9 @@ def test_it_closes_sockets_on_a_graceful_stop_and_the_client_reconnects_and_catc
     assert status == 200, one.log_tail()
     missed = Notification.objects.get(recipient=xunyang_officer, kind="submit_survey")
 
-    async def after_restart():
-        socket = await open_socket(two, keys["xunyang"], deadline=15)
-        _, caught_up = await call(
-            two, "GET", f"/api/v1/notifications/?after={cursor}", keys["xunyang"]
-        )
-        status, _ = await call(
-            one, "POST", f"{base}/return_survey/", keys["xunyang2"], {"comment": "请补充花名册"}
-        )
-        pushed = json.loads(await asyncio.wait_for(socket.recv(), PUSH_WAIT))
-        await socket.close()
-        return caught_up, status, pushed
-
-    caught_up, status, pushed = asyncio.run(after_restart())
+    caught_up, status, pushed = asyncio.run(
+        reconnect_catch_up_and_push(one, two, keys, base, cursor)
+    )
 
     assert [n["id"] for n in caught_up] == [missed.pk]
     assert status == 200
