@@ -12,7 +12,7 @@ not the CPU a process itself uses. The work is bench_transitions.py's: the pair
    with a token (the whole middleware chain, DRF, the view, the answer's serializer), each timed
    with ``time.process_time``. The difference is what the API adds around the service.
 2. **servers**: two server processes, started as production starts them (``config/serve.py``:
-   uvicorn; daphne, measured beside it in bench/RESULTS.md, is no longer installed); the CPU
+   uvicorn; daphne, measured beside it in bench/RESULTS.md, runs nothing of the project now); the CPU
    seconds of the server processes (``/proc/<pid>/stat``) over the transitions they served from ``--clients``
    threads, and the same for ``GET /healthz/`` (one ``SELECT 1``: the server's and Django's
    fixed cost of a request).
