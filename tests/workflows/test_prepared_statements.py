@@ -62,7 +62,7 @@ def prepared() -> set[str]:
         return {statement for (statement,) in cursor.fetchall()}
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 @pytest.mark.skipif(not on_postgres(), reason="prepared statements are PostgreSQL's")
 def test_a_transition_run_often_runs_prepared_statements(walk_case, xunyang_officer):
     case = walk_case(Stage.SURVEY_REVIEW)
