@@ -58,7 +58,6 @@ def measure(database: str, transitions: int) -> dict:
         "python": (time.process_time() - python) * 1000 / count,
         "database": (process_cpu(pid) - backend) * 1000 / count,
         "transitions": count,
-        "threshold": connection.connection.prepare_threshold,
     }
 
 

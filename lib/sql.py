@@ -9,8 +9,8 @@ built once per database vendor from the models' own metadata: only quoted table 
 names go into the text, every value is a parameter (ruff's S608 and bandit's B608 see an f-string of SQL and
 cannot tell, hence their ``noqa``/``nosec`` on exactly those lines; a statement built from
 anything else must not carry them). What they read and write is held to the ORM's by tests
-(tests/lib/test_prepared_query.py, tests/workflows/test_event_insert.py,
-test_audit_light_history.py, test_case_read.py, tests/notifications/test_recipients_sql.py).
+(tests/lib/test_prepared_query.py, tests/lib/test_save_fields.py,
+tests/workflows/test_event_insert.py, test_audit_light_history.py, test_case_read.py, tests/notifications/test_recipients_sql.py).
 """
 
 from __future__ import annotations
@@ -94,6 +94,10 @@ def save_fields(obj: Model, update_fields: Sequence[str], using: str | None = No
     plan = None
     if not obj._state.adding and obj.pk is not None and update_fields:
         plan = _update_statement(model, update_fields, connection)
+    if plan is not None and any(
+        hasattr(getattr(obj, field.attname), "resolve_expression") for field in plan[1]
+    ):
+        plan = None  # an expression (``F("count") + 1``) is compiled into the statement
     if plan is None:
         obj.save(using=using, update_fields=update_fields)
         return
@@ -103,9 +107,6 @@ def save_fields(obj: Model, update_fields: Sequence[str], using: str | None = No
         sender=model, instance=obj, raw=False, using=using, update_fields=update_fields
     )
     values = [field.pre_save(obj, False) for field in fields]
-    if any(hasattr(value, "resolve_expression") for value in values):
-        obj.save(using=using, update_fields=update_fields)  # pragma: no cover - none do yet
-        return
     params = [
         field.get_db_prep_save(v, connection) for field, v in zip(fields, values, strict=True)
     ]

@@ -154,5 +154,7 @@ def test_it_leaves_to_models_save_what_it_does_not_cover(campaign, xunyang_union
 
     case.skip_history_when_saving = True  # a history row cannot hold an expression
     case.returned_count = F("returned_count") + 1
-    save_fields(case, ["returned_count"])
+    with Signals() as sent:
+        save_fields(case, ["returned_count"])
     assert Case.objects.get(pk=case.pk).returned_count == 1
+    assert [kind for kind, *_ in sent.seen] == ["pre", "post"]  # Model.save's, sent once
